@@ -1,0 +1,275 @@
+// fcrypt: rxkad's 16-round Feistel cipher on 8-byte blocks with a 56-bit key, and the PCBC
+// chaining rxkad uses everywhere (OpenAFS names it "fc_cbc_encrypt", but the chaining value
+// is plaintext XOR ciphertext, i.e. PCBC; the Linux kernel calls the same thing pcbc(fcrypt)).
+import { FCRYPT_SBOX0_HEX, FCRYPT_SBOX1_HEX, FCRYPT_SBOX2_HEX, FCRYPT_SBOX3_HEX } from './fcrypt-sboxes.js';
+
+export const FCRYPT_BLOCK = 8;
+const ROUNDS = 16;
+
+// The round function substitutes each byte of (R ^ subkey) through one S-box, places the
+// results at fixed byte positions and rotates the word right by 5. Rotation distributes over
+// XOR, so each S-box is pre-expanded into a 32-bit table holding its byte already moved and
+// rotated: F(x) is then four lookups and three XORs.
+function expand(hex: string, shift: number): Uint32Array {
+  const raw = Buffer.from(hex, 'hex');
+  const t = new Uint32Array(256);
+  for (let i = 0; i < 256; i++) {
+    const v = (raw[i] << shift) >>> 0;
+    t[i] = ((v >>> 5) | (v << 27)) >>> 0;
+  }
+  return t;
+}
+// Input byte (from the most significant) → S-box → output byte position.
+const T0 = expand(FCRYPT_SBOX0_HEX, 8); // input bits 24-31 → output bits 8-15
+const T1 = expand(FCRYPT_SBOX1_HEX, 0); // input bits 16-23 → output bits 0-7
+const T2 = expand(FCRYPT_SBOX2_HEX, 16); // input bits 8-15 → output bits 16-23
+const T3 = expand(FCRYPT_SBOX3_HEX, 24); // input bits 0-7 → output bits 24-31
+
+export class FcryptKeyError extends Error {
+  readonly code = 'FCRYPT_KEY_LENGTH';
+  constructor(length: number) {
+    super(`fcrypt key must be 8 bytes, got ${length}`);
+    this.name = 'FcryptKeyError';
+  }
+}
+
+/** An expanded fcrypt key: 16 round subkeys. */
+export class FcryptSchedule {
+  readonly sub: Int32Array;
+
+  constructor(key: Uint8Array) {
+    if (key.length !== 8) throw new FcryptKeyError(key.length);
+    // The low bit of every key byte is parity and is dropped, leaving 56 bits: hi holds the
+    // top 24, lo the bottom 32. Each round's subkey is the low 32 bits of the 56-bit value
+    // after rotating it right by 11 bits per round.
+    let hi = 0;
+    for (let i = 0; i < 4; i++) hi = (hi << 7) | (key[i] >> 1); // 28 bits
+    let lo = hi & 0xf;
+    hi >>>= 4;
+    for (let i = 4; i < 8; i++) lo = ((lo << 7) | (key[i] >> 1)) >>> 0;
+    this.sub = new Int32Array(ROUNDS);
+    this.sub[0] = lo;
+    for (let r = 1; r < ROUNDS; r++) {
+      const low11 = lo & 0x7ff;
+      lo = ((lo >>> 11) | ((hi & 0x7ff) << 21)) >>> 0;
+      hi = (hi >>> 11) | (low11 << 13);
+      this.sub[r] = lo;
+    }
+  }
+}
+
+/** Encrypt or decrypt one block held as two big-endian words; returns the pair in `out`. */
+export function fcryptBlock(
+  ks: FcryptSchedule,
+  left: number,
+  right: number,
+  encrypt: boolean,
+  out: Int32Array | Uint32Array,
+): void {
+  const k = ks.sub;
+  let l = left | 0;
+  let r = right | 0;
+  let s: number;
+  if (encrypt) {
+    for (let i = 0; i < ROUNDS; i += 2) {
+      s = k[i] ^ r;
+      l ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
+      s = k[i + 1] ^ l;
+      r ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
+    }
+  } else {
+    for (let i = ROUNDS - 1; i > 0; i -= 2) {
+      s = k[i] ^ l;
+      r ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
+      s = k[i - 1] ^ r;
+      l ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
+    }
+  }
+  out[0] = l;
+  out[1] = r;
+}
+
+/** ECB on one 8-byte block at `off` of `src`, written to `dst` at `dstOff` (may alias). */
+export function fcryptEcb(
+  ks: FcryptSchedule,
+  src: Uint8Array,
+  off: number,
+  dst: Uint8Array,
+  dstOff: number,
+  encrypt: boolean,
+): void {
+  const w = new Int32Array(2);
+  fcryptBlock(ks, readWord(src, off), readWord(src, off + 4), encrypt, w);
+  writeWord(dst, dstOff, w[0]);
+  writeWord(dst, dstOff + 4, w[1]);
+}
+
+function readWord(b: Uint8Array, o: number): number {
+  return (b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3];
+}
+
+function writeWord(b: Uint8Array, o: number, v: number): void {
+  b[o] = v >>> 24;
+  b[o + 1] = v >>> 16;
+  b[o + 2] = v >>> 8;
+  b[o + 3] = v;
+}
+
+/**
+ * PCBC over `length` bytes of `buf` starting at `off`, in place. `length` must be a multiple of
+ * 8 (callers pad, as rxkad always does). `iv` (two big-endian words) carries the chaining value
+ * in and out, so a payload split over several buffers chains like one.
+ */
+export function fcryptPcbcInPlace(
+  ks: FcryptSchedule,
+  iv: Int32Array,
+  buf: Uint8Array,
+  off: number,
+  length: number,
+  encrypt: boolean,
+): void {
+  if (length % FCRYPT_BLOCK !== 0) throw new RangeError(`PCBC length ${length} is not a multiple of 8`);
+  const k = ks.sub;
+  // Subkeys in locals: the hot loop then touches no arrays but the four tables.
+  const k0 = k[0],
+    k1 = k[1],
+    k2 = k[2],
+    k3 = k[3],
+    k4 = k[4],
+    k5 = k[5],
+    k6 = k[6],
+    k7 = k[7];
+  const k8 = k[8],
+    k9 = k[9],
+    k10 = k[10],
+    k11 = k[11],
+    k12 = k[12],
+    k13 = k[13],
+    k14 = k[14],
+    k15 = k[15];
+  let x0 = iv[0];
+  let x1 = iv[1];
+  const end = off + length;
+  for (let o = off; o < end; o += 8) {
+    const p0 = (buf[o] << 24) | (buf[o + 1] << 16) | (buf[o + 2] << 8) | buf[o + 3];
+    const p1 = (buf[o + 4] << 24) | (buf[o + 5] << 16) | (buf[o + 6] << 8) | buf[o + 7];
+    let l: number;
+    let r: number;
+    let s: number;
+    let c0: number;
+    let c1: number;
+    if (encrypt) {
+      l = p0 ^ x0;
+      r = p1 ^ x1;
+      s = k0 ^ r;
+      l ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
+      s = k1 ^ l;
+      r ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
+      s = k2 ^ r;
+      l ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
+      s = k3 ^ l;
+      r ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
+      s = k4 ^ r;
+      l ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
+      s = k5 ^ l;
+      r ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
+      s = k6 ^ r;
+      l ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
+      s = k7 ^ l;
+      r ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
+      s = k8 ^ r;
+      l ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
+      s = k9 ^ l;
+      r ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
+      s = k10 ^ r;
+      l ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
+      s = k11 ^ l;
+      r ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
+      s = k12 ^ r;
+      l ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
+      s = k13 ^ l;
+      r ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
+      s = k14 ^ r;
+      l ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
+      s = k15 ^ l;
+      r ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
+      c0 = l;
+      c1 = r;
+      x0 = p0 ^ c0;
+      x1 = p1 ^ c1;
+    } else {
+      l = p0;
+      r = p1;
+      s = k15 ^ l;
+      r ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
+      s = k14 ^ r;
+      l ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
+      s = k13 ^ l;
+      r ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
+      s = k12 ^ r;
+      l ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
+      s = k11 ^ l;
+      r ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
+      s = k10 ^ r;
+      l ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
+      s = k9 ^ l;
+      r ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
+      s = k8 ^ r;
+      l ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
+      s = k7 ^ l;
+      r ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
+      s = k6 ^ r;
+      l ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
+      s = k5 ^ l;
+      r ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
+      s = k4 ^ r;
+      l ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
+      s = k3 ^ l;
+      r ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
+      s = k2 ^ r;
+      l ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
+      s = k1 ^ l;
+      r ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
+      s = k0 ^ r;
+      l ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
+      c0 = l ^ x0; // recovered plaintext
+      c1 = r ^ x1;
+      x0 = p0 ^ c0;
+      x1 = p1 ^ c1;
+    }
+    buf[o] = c0 >>> 24;
+    buf[o + 1] = c0 >>> 16;
+    buf[o + 2] = c0 >>> 8;
+    buf[o + 3] = c0;
+    buf[o + 4] = c1 >>> 24;
+    buf[o + 5] = c1 >>> 16;
+    buf[o + 6] = c1 >>> 8;
+    buf[o + 7] = c1;
+  }
+  iv[0] = x0;
+  iv[1] = x1;
+}
+
+/** The chaining value for a PCBC run that starts from an 8-byte IV (rxkad: the session key). */
+export function fcryptIv(iv8: Uint8Array): Int32Array {
+  if (iv8.length !== 8) throw new RangeError(`IV must be 8 bytes, got ${iv8.length}`);
+  return Int32Array.of(readWord(iv8, 0), readWord(iv8, 4));
+}
+
+/**
+ * PCBC-encrypt a copy of `data`, zero-padding the last block as OpenAFS does; the result's
+ * length is rounded up to 8.
+ */
+export function fcryptPcbcEncrypt(ks: FcryptSchedule, iv8: Uint8Array, data: Uint8Array): Buffer {
+  const out = Buffer.alloc((data.length + 7) & ~7);
+  out.set(data);
+  fcryptPcbcInPlace(ks, fcryptIv(iv8), out, 0, out.length, true);
+  return out;
+}
+
+/** PCBC-decrypt a copy of `data` (length a multiple of 8). */
+export function fcryptPcbcDecrypt(ks: FcryptSchedule, iv8: Uint8Array, data: Uint8Array): Buffer {
+  const out = Buffer.from(data);
+  fcryptPcbcInPlace(ks, fcryptIv(iv8), out, 0, out.length, false);
+  return out;
+}
