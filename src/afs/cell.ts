@@ -4,7 +4,7 @@
 // server list refresh from DNS when the list came from DNS. Removal wakes every server and volume;
 // each destroys itself as soon as it is unused, and the cell is freed after the last of them.
 
-import type { TimerHandle } from './clock.js';
+import { RecordTimer, SerialTask } from './gc-timer.js';
 import type { Net } from './net.js';
 import type { CellInfo } from './ops.js';
 import { CountedRecord } from './record.js';
@@ -42,11 +42,8 @@ export class Cell extends CountedRecord implements VolumeCellHost, CellInfo {
   readonly volumeNames = new Map<string, Volume>();
   readonly volumeLock = new RwLock();
   lastInactive: number;
-  timerDue: number | null = null;
-  private timer: TimerHandle | null = null;
-  private timerShutdown = false;
-  private managerRunning = false;
-  private managerAgain = false;
+  private readonly timer: RecordTimer;
+  private readonly manager: SerialTask;
   private settled: Promise<void>;
   private settle!: () => void;
   private dead: Promise<void>;
@@ -62,6 +59,14 @@ export class Cell extends CountedRecord implements VolumeCellHost, CellInfo {
     this.vlExpiry = this.vlServers.length > 0 || !net.ops.resolveVlServers ? Infinity : this.clock.now();
     this.noGc = opts.noGc ?? false;
     this.lastInactive = this.clock.now();
+    this.timer = new RecordTimer(this.clock, () => {
+      this.trace('see_timer');
+      this.queueManager();
+    });
+    this.manager = new SerialTask(
+      () => this.managerPass(),
+      (e) => net.recordBug(e),
+    );
     this.refCount = 1; // the net map's (allocation) ref, dropped when the cell is removed
     this.settled = new Promise((r) => {
       this.settle = r;
@@ -75,6 +80,10 @@ export class Cell extends CountedRecord implements VolumeCellHost, CellInfo {
 
   get id(): string {
     return this.name;
+  }
+
+  get timerDue(): number | null {
+    return this.timer.due;
   }
 
   get info(): CellInfo {
@@ -172,63 +181,43 @@ export class Cell extends CountedRecord implements VolumeCellHost, CellInfo {
 
   queueManager(): void {
     if (this.state === 'DEAD' || this.freed) return;
-    if (this.managerRunning) {
-      this.managerAgain = true;
-      return;
-    }
-    this.managerRunning = true;
-    void this.runManager();
+    this.manager.kick();
   }
 
-  private async runManager(): Promise<void> {
-    this.get('get_manager'); // the record must outlive its manager run
+  private async managerPass(): Promise<void> {
+    if (this.state === 'DEAD' || this.freed) return;
+    this.get('get_manager'); // the record must outlive its manager pass
     try {
-      do {
-        this.managerAgain = false;
-        this.trace('manage');
-        if (this.state === 'SETTING_UP') {
-          if (this.vlExpiry <= this.clock.now()) await this.refreshVlServers();
-          if (this.state === 'SETTING_UP') this.setState('ACTIVE');
-        }
-        if (this.state === 'ACTIVE') {
-          if (this.expired()) await this.remove();
-          else if (this.vlExpiry <= this.clock.now()) await this.refreshVlServers();
-        }
-        if (this.state === 'ACTIVE') this.rearm();
-      } while (this.managerAgain);
+      this.trace('manage');
+      if (this.state === 'SETTING_UP') {
+        if (this.vlExpiry <= this.clock.now()) await this.refreshVlServers();
+        if (this.state === 'SETTING_UP') this.setState('ACTIVE');
+      }
+      if (this.state === 'ACTIVE') {
+        if (this.expired()) await this.remove();
+        else if (this.vlExpiry <= this.clock.now()) await this.refreshVlServers();
+      }
+      if (this.state === 'ACTIVE') this.rearm();
     } finally {
-      this.managerRunning = false;
       this.put('put_manager');
     }
   }
 
   /** Arms the manager timer for the next GC check or DNS refresh, whichever is first. */
   private rearm(): void {
-    if (this.timerShutdown || this.state !== 'ACTIVE') return;
+    if (this.state !== 'ACTIVE') return;
     let due = this.vlExpiry;
     if (this.useCount === 0 && (!this.noGc || this.removeRequested)) {
       due = Math.min(due, this.lastInactive + this.gcDelay());
     }
-    this.timer?.cancel();
-    this.timer = null;
-    this.timerDue = null;
+    this.timer.cancel();
     if (!Number.isFinite(due)) return;
     const ms = Math.max(0, due - this.clock.now());
-    this.timerDue = due;
-    this.timer = this.clock.setTimer(() => {
-      this.timer = null;
-      this.timerDue = null;
-      this.trace('see_timer');
-      this.queueManager();
-    }, ms);
-    this.trace('timer_arm', `${ms}ms`);
+    if (this.timer.arm(ms)) this.trace('timer_arm', `${ms}ms`);
   }
 
   shutdownTimer(): void {
-    this.timer?.cancel();
-    this.timer = null;
-    this.timerDue = null;
-    this.timerShutdown = true;
+    this.timer.shutdown();
   }
 
   private async refreshVlServers(): Promise<void> {

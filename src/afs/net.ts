@@ -53,6 +53,8 @@ export class Net {
   readonly stats: NetStats = { failedCreationWithWaiters: 0, purgeWithActiveServers: 0, closeMidDestroy: 0 };
   live = true;
   destroyersInFlight = 0;
+  /** Errors thrown by a destroyer/manager pass: bugs, kept for tests and inspection. */
+  readonly bugs: unknown[] = [];
   private readonly records = new Set<CountedRecord>();
   private readonly abort = new AbortController();
   private closing: Promise<void> | null = null;
@@ -77,6 +79,10 @@ export class Net {
   /** Aborted by close(): every call in flight sees it. */
   get signal(): AbortSignal {
     return this.abort.signal;
+  }
+
+  recordBug(e: unknown): void {
+    this.bugs.push(e);
   }
 
   closedError(): NetClosedError {

@@ -7,8 +7,8 @@
 // cancel pending work, give up callbacks if we may hold some, unbind the Rx peers, drop the map's
 // ref. The record holds a ref on its cell until it is freed, so the cell outlives its servers.
 
-import type { TimerHandle } from './clock.js';
 import { __faults } from './faults.js';
+import { RecordTimer, SerialTask } from './gc-timer.js';
 import type { Net } from './net.js';
 import type { FsProbeResult, ServerInfo } from './ops.js';
 import { CountedRecord } from './record.js';
@@ -56,15 +56,12 @@ export class Server extends CountedRecord implements ServerInfo {
   createError: unknown = undefined;
   /** now() when use last dropped to 0. */
   unuseTime: number;
-  timerDue: number | null = null;
-  private timer: TimerHandle | null = null;
-  private timerShutdown = false;
+  private readonly gcTimer: RecordTimer;
+  private readonly destroyer: SerialTask;
   private creation: Promise<CreationOutcome> | null = null;
   private finishCreation: ((o: CreationOutcome) => void) | null = null;
   private waiters = 0;
   private updating: Promise<void> | null = null;
-  private destroyerRunning = false;
-  private destroyerAgain = false;
   private installed = false;
   /** Aborted by the destroyer: cancels probes, address updates and other pending work. */
   private readonly pending = new AbortController();
@@ -75,6 +72,14 @@ export class Server extends CountedRecord implements ServerInfo {
   ) {
     super(cell.net.clock, cell.net.options.traceHistory);
     this.unuseTime = this.clock.now();
+    this.gcTimer = new RecordTimer(this.clock, () => {
+      this.trace('see_timer');
+      this.queueDestroyer('queue_destroyer');
+    });
+    this.destroyer = new SerialTask(
+      () => this.destroyerPass(),
+      (e) => cell.net.recordBug(e),
+    );
     this.refCount = 1; // the cell map's ref, once installed
     cell.net.register(this);
     this.trace('alloc');
@@ -82,6 +87,10 @@ export class Server extends CountedRecord implements ServerInfo {
 
   get id(): string {
     return this.uuid;
+  }
+
+  get timerDue(): number | null {
+    return this.gcTimer.due;
   }
 
   get cellName(): string {
@@ -160,32 +169,16 @@ export class Server extends CountedRecord implements ServerInfo {
   // ---- timer ----
 
   private armTimer(ms: number): void {
-    if (this.timerShutdown) return;
-    this.timer?.cancel();
-    this.timerDue = this.clock.now() + ms;
-    this.timer = this.clock.setTimer(() => {
-      this.timer = null;
-      this.timerDue = null;
-      this.trace('see_timer');
-      if (!this.flags.has('EXPIRED')) this.queueDestroyer('queue_destroyer');
-    }, ms);
-    this.trace('timer_arm', `${ms}ms`);
+    if (this.gcTimer.arm(ms)) this.trace('timer_arm', `${ms}ms`);
   }
 
   private cancelTimer(): void {
-    if (!this.timer) return;
-    this.timer.cancel();
-    this.timer = null;
-    this.timerDue = null;
-    this.trace('timer_cancel');
+    if (this.gcTimer.cancel()) this.trace('timer_cancel');
   }
 
   /** Stops the timer so it can never be re-armed (destroyer; close() after a leak). */
   shutdownTimer(): void {
-    if (this.timerShutdown) return;
-    this.cancelTimer();
-    this.timerShutdown = true;
-    this.trace('timer_shutdown');
+    if (this.gcTimer.shutdown()) this.trace('timer_shutdown');
   }
 
   // ---- destroyer ----
@@ -194,12 +187,11 @@ export class Server extends CountedRecord implements ServerInfo {
   queueDestroyer(reason: ServerTraceReason): void {
     if (this.flags.has('EXPIRED') || this.freed) return;
     this.trace(reason);
-    if (this.destroyerRunning) {
-      this.destroyerAgain = true;
-      return;
-    }
-    this.destroyerRunning = true;
-    void this.runDestroyer();
+    this.destroyer.kick();
+  }
+
+  get destroyerRunning(): boolean {
+    return this.destroyer.isRunning;
   }
 
   private decideExpired(): boolean {
@@ -210,39 +202,32 @@ export class Server extends CountedRecord implements ServerInfo {
     return !net.live || this.cell.isDying() || graceOver;
   }
 
-  private async runDestroyer(): Promise<void> {
+  private async destroyerPass(): Promise<void> {
+    if (this.flags.has('EXPIRED')) return;
     this.get('get_destroyer');
     this.cell.net.destroyersInFlight++;
     try {
-      do {
-        this.destroyerAgain = false;
-        if (this.flags.has('EXPIRED')) return;
-        this.trace('see_destroyer');
-        const release = await this.cell.fsLock.write();
-        let expired = false;
-        try {
-          if (this.useCount > 0) {
-            this.trace('destroyer_in_use');
-          } else if (this.decideExpired()) {
-            expired = true;
-            this.flags.add('EXPIRED');
-            if (this.cell.fsServers.get(this.uuid) === this) this.cell.fsServers.delete(this.uuid);
-            this.trace('expired');
-          } else {
-            this.trace('destroyer_not_expired');
-            // A later unuse re-armed the timer already; make sure one is pending regardless.
-            if (!this.timer) this.armTimer(this.unuseTime + this.gcDelay() - this.clock.now());
-          }
-        } finally {
-          release();
+      this.trace('see_destroyer');
+      const release = await this.cell.fsLock.write();
+      let expired = false;
+      try {
+        if (this.useCount > 0) {
+          this.trace('destroyer_in_use');
+        } else if (this.decideExpired()) {
+          expired = true;
+          this.flags.add('EXPIRED');
+          if (this.cell.fsServers.get(this.uuid) === this) this.cell.fsServers.delete(this.uuid);
+          this.trace('expired');
+        } else {
+          this.trace('destroyer_not_expired');
+          // A later unuse re-armed the timer already; make sure one is pending regardless.
+          if (!this.gcTimer.armed) this.armTimer(this.unuseTime + this.gcDelay() - this.clock.now());
         }
-        if (expired) {
-          await this.teardown();
-          return;
-        }
-      } while (this.destroyerAgain);
+      } finally {
+        release();
+      }
+      if (expired) await this.teardown();
     } finally {
-      this.destroyerRunning = false;
       this.cell.net.destroyersInFlight--;
       this.put('put_destroyer');
     }

@@ -2,7 +2,7 @@
 // is refreshed from the VLDB every hour and on VNOVOL/VMOVED, replaces its list only when the VLDB
 // answer changed, and is dropped by its own timer/destroyer after its GC delay once unused.
 
-import type { TimerHandle } from './clock.js';
+import { RecordTimer, SerialTask } from './gc-timer.js';
 import type { Net } from './net.js';
 import type { VlEntry } from './ops.js';
 import { CountedRecord } from './record.js';
@@ -31,12 +31,9 @@ export class Volume extends CountedRecord {
   servers: ServerList;
   updateAt: number;
   unuseTime: number;
-  timerDue: number | null = null;
-  private timer: TimerHandle | null = null;
-  private timerShutdown = false;
+  private readonly gcTimer: RecordTimer;
+  private readonly destroyer: SerialTask;
   private updating: Promise<void> | null = null;
-  private destroyerRunning = false;
-  private destroyerAgain = false;
   private readonly pending = new AbortController();
 
   constructor(
@@ -48,6 +45,14 @@ export class Volume extends CountedRecord {
     this.volumeId = entry.volumeId;
     this.name = entry.name;
     this.servers = servers;
+    this.gcTimer = new RecordTimer(this.clock, () => {
+      this.trace('see_timer');
+      this.queueDestroyer('queue_destroyer');
+    });
+    this.destroyer = new SerialTask(
+      () => this.destroyerPass(),
+      (e) => cell.net.recordBug(e),
+    );
     this.refCount = 1; // the cell map's ref
     this.unuseTime = this.clock.now();
     this.updateAt = this.clock.now() + cell.net.options.volumeRefreshMs;
@@ -58,6 +63,10 @@ export class Volume extends CountedRecord {
 
   get id(): string {
     return `${this.cell.name}:${this.volumeId}`;
+  }
+
+  get timerDue(): number | null {
+    return this.gcTimer.due;
   }
 
   private get net(): Net {
@@ -83,7 +92,7 @@ export class Volume extends CountedRecord {
     this.incRef();
     const n = this.incUse();
     this.trace(reason);
-    if (n === 1) this.cancelTimer();
+    if (n === 1) this.gcTimer.cancel();
   }
 
   unuseVolume(reason: VolumeTraceReason): void {
@@ -149,77 +158,48 @@ export class Volume extends CountedRecord {
   }
 
   private armTimer(ms: number): void {
-    if (this.timerShutdown) return;
-    this.timer?.cancel();
-    this.timerDue = this.clock.now() + ms;
-    this.timer = this.clock.setTimer(() => {
-      this.timer = null;
-      this.timerDue = null;
-      this.trace('see_timer');
-      this.queueDestroyer('queue_destroyer');
-    }, ms);
-    this.trace('timer_arm', `${ms}ms`);
-  }
-
-  private cancelTimer(): void {
-    if (!this.timer) return;
-    this.timer.cancel();
-    this.timer = null;
-    this.timerDue = null;
+    if (this.gcTimer.arm(ms)) this.trace('timer_arm', `${ms}ms`);
   }
 
   shutdownTimer(): void {
-    if (this.timerShutdown) return;
-    this.cancelTimer();
-    this.timerShutdown = true;
-    this.trace('timer_shutdown');
+    if (this.gcTimer.shutdown()) this.trace('timer_shutdown');
   }
 
   queueDestroyer(reason: VolumeTraceReason): void {
     if (this.flags.has('EXPIRED') || this.freed) return;
     this.trace(reason);
-    if (this.destroyerRunning) {
-      this.destroyerAgain = true;
-      return;
-    }
-    this.destroyerRunning = true;
-    void this.runDestroyer();
+    this.destroyer.kick();
   }
 
-  private async runDestroyer(): Promise<void> {
+  private async destroyerPass(): Promise<void> {
+    if (this.flags.has('EXPIRED')) return;
     this.get('get_destroyer');
     try {
-      do {
-        this.destroyerAgain = false;
-        if (this.flags.has('EXPIRED')) return;
-        const wr = await this.cell.volumeLock.write();
-        let expired = false;
-        try {
-          const dying = this.cell.isDying() || !this.net.live;
-          const graceOver = this.unuseTime + this.net.options.volumeGcDelayMs <= this.clock.now();
-          if (this.useCount > 0) this.trace('destroyer_in_use');
-          else if (dying || graceOver) {
-            expired = true;
-            this.flags.add('EXPIRED');
-            if (this.cell.volumes.get(this.volumeId) === this) this.cell.volumes.delete(this.volumeId);
-            if (this.cell.volumeNames.get(this.name) === this) this.cell.volumeNames.delete(this.name);
-            this.trace('expired');
-          } else if (!this.timer) {
-            this.armTimer(this.unuseTime + this.net.options.volumeGcDelayMs - this.clock.now());
-          }
-        } finally {
-          wr();
+      const wr = await this.cell.volumeLock.write();
+      let expired = false;
+      try {
+        const dying = this.cell.isDying() || !this.net.live;
+        const graceOver = this.unuseTime + this.net.options.volumeGcDelayMs <= this.clock.now();
+        if (this.useCount > 0) this.trace('destroyer_in_use');
+        else if (dying || graceOver) {
+          expired = true;
+          this.flags.add('EXPIRED');
+          if (this.cell.volumes.get(this.volumeId) === this) this.cell.volumes.delete(this.volumeId);
+          if (this.cell.volumeNames.get(this.name) === this) this.cell.volumeNames.delete(this.name);
+          this.trace('expired');
+        } else if (!this.gcTimer.armed) {
+          this.armTimer(this.unuseTime + this.net.options.volumeGcDelayMs - this.clock.now());
         }
-        if (expired) {
-          this.shutdownTimer();
-          this.pending.abort(new CellRemovedError(this.cell.name));
-          this.servers.release();
-          this.put('put_map');
-          return;
-        }
-      } while (this.destroyerAgain);
+      } finally {
+        wr();
+      }
+      if (expired) {
+        this.shutdownTimer();
+        this.pending.abort(new CellRemovedError(this.cell.name));
+        this.servers.release();
+        this.put('put_map');
+      }
     } finally {
-      this.destroyerRunning = false;
       this.put('put_destroyer');
     }
   }
