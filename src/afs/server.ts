@@ -7,6 +7,7 @@
 // cancel pending work, give up callbacks if we may hold some, unbind the Rx peers, drop the map's
 // ref. The record holds a ref on its cell until it is freed, so the cell outlives its servers.
 
+import type { TimerHandle } from './clock.js';
 import { __faults } from './faults.js';
 import { RecordTimer, SerialTask } from './gc-timer.js';
 import type { Net } from './net.js';
@@ -58,6 +59,8 @@ export class Server extends CountedRecord implements ServerInfo {
   unuseTime: number;
   private readonly gcTimer: RecordTimer;
   private readonly destroyer: SerialTask;
+  /** The bound on the destroyer's GiveUpAllCallBacks; released with the other timers. */
+  private giveUpTimer: TimerHandle | null = null;
   private creation: Promise<CreationOutcome> | null = null;
   private finishCreation: ((o: CreationOutcome) => void) | null = null;
   private waiters = 0;
@@ -178,6 +181,8 @@ export class Server extends CountedRecord implements ServerInfo {
 
   /** Stops the timer so it can never be re-armed (destroyer; close() after a leak). */
   shutdownTimer(): void {
+    this.giveUpTimer?.cancel();
+    this.giveUpTimer = null;
     if (this.gcTimer.shutdown()) this.trace('timer_shutdown');
   }
 
@@ -246,7 +251,7 @@ export class Server extends CountedRecord implements ServerInfo {
     const net = this.cell.net;
     this.useServer('use_give_up_cb', false);
     const timeout = new AbortController();
-    const t = net.clock.setTimer(
+    this.giveUpTimer = net.clock.setTimer(
       () => timeout.abort(new RecordCallTimeoutError('FS.GiveUpAllCallBacks')),
       net.options.giveUpTimeoutMs,
     );
@@ -256,7 +261,8 @@ export class Server extends CountedRecord implements ServerInfo {
     } catch (e) {
       this.trace('give_up_cb_failed', (e as { code?: string })?.code ?? String(e));
     } finally {
-      t.cancel();
+      this.giveUpTimer?.cancel();
+      this.giveUpTimer = null;
       this.unuseServer('unuse_give_up_cb');
     }
   }
