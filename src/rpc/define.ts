@@ -8,6 +8,9 @@
 // (a u32 for FetchData, a u64 for FetchData64) — not part of the .xg but of the protocol.
 
 import { type Codec, XdrError, XdrReader, XdrWriter } from '../xdr/codec.js';
+import { RXGEN_OPCODE } from './errors.js';
+
+export { RXGEN_OPCODE };
 
 export type SplitKind = 'fetch' | 'store';
 
@@ -28,13 +31,12 @@ export type ArgsIn<D> = D extends RpcDef<infer _A, infer _R, infer AI, infer _RI
 export type ResultOf<D> = D extends RpcDef<infer _A, infer R, infer _AI, infer _RI> ? R : never;
 export type ResultIn<D> = D extends RpcDef<infer _A, infer _R, infer _AI, infer RI> ? RI : never;
 
-/** rxgen's abort codes (`rxgen_consts.h`). */
+/** rxgen's abort codes (`rxgen_consts.h`); RXGEN_OPCODE lives with the error tables. */
 export const RXGEN_CC_MARSHAL = -450;
 export const RXGEN_CC_UNMARSHAL = -451;
 export const RXGEN_SS_MARSHAL = -452;
 export const RXGEN_SS_UNMARSHAL = -453;
 export const RXGEN_DECODE = -454;
-export const RXGEN_OPCODE = -455;
 export const RXGEN_SS_XDRFREE = -456;
 export const RXGEN_CC_XDRFREE = -457;
 

@@ -39,9 +39,6 @@ export const AFS_LOCKWAIT = 300;
 export const LOCK_READ = 0;
 export const LOCK_WRITE = 1;
 
-export const VICECONNBAD = 1234;
-export const VICETOKENDEAD = 1235;
-
 export interface AFSFetchVolumeStatus {
   vid: number;
   parentId: number;

@@ -52,10 +52,6 @@ export const VLADDR_IPADDR = 0x1;
 export const VLADDR_INDEX = 0x2;
 export const VLADDR_UUID = 0x4;
 
-/** VL error table "VL" (vl_errors.et). */
-export const VL_ERROR_BASE = 363520;
-export const VL_NOENT = 363524;
-
 /** Partition index → "/vicepa" … "/vicepz", "/vicepaa" … (OpenAFS volutil_PartitionName2_r); null if invalid. */
 export function partitionName(index: number): string | null {
   if (!Number.isInteger(index) || index < 0 || index >= 255) return null;
