@@ -10,12 +10,14 @@ const ROUNDS = 16;
 // results at fixed byte positions and rotates the word right by 5. Rotation distributes over
 // XOR, so each S-box is pre-expanded into a 32-bit table holding its byte already moved and
 // rotated: F(x) is then four lookups and three XORs.
-function expand(hex: string, shift: number): Uint32Array {
+// Int32Array, not Uint32Array: values above 2^31 in a Uint32Array load as doubles, which
+// costs V8 a conversion on every XOR (measured: about 4x slower).
+function expand(hex: string, shift: number): Int32Array {
   const raw = Buffer.from(hex, 'hex');
-  const t = new Uint32Array(256);
+  const t = new Int32Array(256);
   for (let i = 0; i < 256; i++) {
     const v = (raw[i] << shift) >>> 0;
-    t[i] = ((v >>> 5) | (v << 27)) >>> 0;
+    t[i] = (v >>> 5) | (v << 27);
   }
   return t;
 }
@@ -129,6 +131,15 @@ export function fcryptPcbcInPlace(
   encrypt: boolean,
 ): void {
   if (length % FCRYPT_BLOCK !== 0) throw new RangeError(`PCBC length ${length} is not a multiple of 8`);
+  if (off < 0 || off + length > buf.length) throw new RangeError('PCBC range outside the buffer');
+  // DataView reads big-endian words directly; measured twice as fast as assembling bytes.
+  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  if (encrypt) pcbcEncrypt(ks, iv, dv, off, off + length);
+  else pcbcDecrypt(ks, iv, dv, off, off + length);
+}
+
+// Two separate loops, fully unrolled: one branch-free hot path each for V8 to optimize.
+function pcbcEncrypt(ks: FcryptSchedule, iv: Int32Array, dv: DataView, off: number, end: number): void {
   const k = ks.sub;
   // Subkeys in locals: the hot loop then touches no arrays but the four tables.
   const k0 = k[0],
@@ -147,104 +158,120 @@ export function fcryptPcbcInPlace(
     k13 = k[13],
     k14 = k[14],
     k15 = k[15];
-  let x0 = iv[0];
-  let x1 = iv[1];
-  const end = off + length;
+  let x0 = iv[0] | 0;
+  let x1 = iv[1] | 0;
+  let s = 0;
   for (let o = off; o < end; o += 8) {
-    const p0 = (buf[o] << 24) | (buf[o + 1] << 16) | (buf[o + 2] << 8) | buf[o + 3];
-    const p1 = (buf[o + 4] << 24) | (buf[o + 5] << 16) | (buf[o + 6] << 8) | buf[o + 7];
-    let l: number;
-    let r: number;
-    let s: number;
-    let c0: number;
-    let c1: number;
-    if (encrypt) {
-      l = p0 ^ x0;
-      r = p1 ^ x1;
-      s = k0 ^ r;
-      l ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
-      s = k1 ^ l;
-      r ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
-      s = k2 ^ r;
-      l ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
-      s = k3 ^ l;
-      r ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
-      s = k4 ^ r;
-      l ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
-      s = k5 ^ l;
-      r ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
-      s = k6 ^ r;
-      l ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
-      s = k7 ^ l;
-      r ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
-      s = k8 ^ r;
-      l ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
-      s = k9 ^ l;
-      r ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
-      s = k10 ^ r;
-      l ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
-      s = k11 ^ l;
-      r ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
-      s = k12 ^ r;
-      l ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
-      s = k13 ^ l;
-      r ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
-      s = k14 ^ r;
-      l ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
-      s = k15 ^ l;
-      r ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
-      c0 = l;
-      c1 = r;
-      x0 = p0 ^ c0;
-      x1 = p1 ^ c1;
-    } else {
-      l = p0;
-      r = p1;
-      s = k15 ^ l;
-      r ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
-      s = k14 ^ r;
-      l ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
-      s = k13 ^ l;
-      r ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
-      s = k12 ^ r;
-      l ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
-      s = k11 ^ l;
-      r ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
-      s = k10 ^ r;
-      l ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
-      s = k9 ^ l;
-      r ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
-      s = k8 ^ r;
-      l ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
-      s = k7 ^ l;
-      r ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
-      s = k6 ^ r;
-      l ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
-      s = k5 ^ l;
-      r ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
-      s = k4 ^ r;
-      l ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
-      s = k3 ^ l;
-      r ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
-      s = k2 ^ r;
-      l ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
-      s = k1 ^ l;
-      r ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
-      s = k0 ^ r;
-      l ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
-      c0 = l ^ x0; // recovered plaintext
-      c1 = r ^ x1;
-      x0 = p0 ^ c0;
-      x1 = p1 ^ c1;
-    }
-    buf[o] = c0 >>> 24;
-    buf[o + 1] = c0 >>> 16;
-    buf[o + 2] = c0 >>> 8;
-    buf[o + 3] = c0;
-    buf[o + 4] = c1 >>> 24;
-    buf[o + 5] = c1 >>> 16;
-    buf[o + 6] = c1 >>> 8;
-    buf[o + 7] = c1;
+    const p0 = dv.getInt32(o);
+    const p1 = dv.getInt32(o + 4);
+    let l = p0 ^ x0;
+    let r = p1 ^ x1;
+    s = k0 ^ r;
+    l ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
+    s = k1 ^ l;
+    r ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
+    s = k2 ^ r;
+    l ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
+    s = k3 ^ l;
+    r ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
+    s = k4 ^ r;
+    l ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
+    s = k5 ^ l;
+    r ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
+    s = k6 ^ r;
+    l ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
+    s = k7 ^ l;
+    r ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
+    s = k8 ^ r;
+    l ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
+    s = k9 ^ l;
+    r ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
+    s = k10 ^ r;
+    l ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
+    s = k11 ^ l;
+    r ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
+    s = k12 ^ r;
+    l ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
+    s = k13 ^ l;
+    r ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
+    s = k14 ^ r;
+    l ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
+    s = k15 ^ l;
+    r ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
+    x0 = p0 ^ l;
+    x1 = p1 ^ r;
+    dv.setInt32(o, l);
+    dv.setInt32(o + 4, r);
+  }
+  iv[0] = x0;
+  iv[1] = x1;
+}
+
+function pcbcDecrypt(ks: FcryptSchedule, iv: Int32Array, dv: DataView, off: number, end: number): void {
+  const k = ks.sub;
+  // Subkeys in locals: the hot loop then touches no arrays but the four tables.
+  const k0 = k[0],
+    k1 = k[1],
+    k2 = k[2],
+    k3 = k[3],
+    k4 = k[4],
+    k5 = k[5],
+    k6 = k[6],
+    k7 = k[7];
+  const k8 = k[8],
+    k9 = k[9],
+    k10 = k[10],
+    k11 = k[11],
+    k12 = k[12],
+    k13 = k[13],
+    k14 = k[14],
+    k15 = k[15];
+  let x0 = iv[0] | 0;
+  let x1 = iv[1] | 0;
+  let s = 0;
+  for (let o = off; o < end; o += 8) {
+    const c0 = dv.getInt32(o);
+    const c1 = dv.getInt32(o + 4);
+    let l = c0;
+    let r = c1;
+    s = k15 ^ l;
+    r ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
+    s = k14 ^ r;
+    l ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
+    s = k13 ^ l;
+    r ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
+    s = k12 ^ r;
+    l ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
+    s = k11 ^ l;
+    r ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
+    s = k10 ^ r;
+    l ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
+    s = k9 ^ l;
+    r ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
+    s = k8 ^ r;
+    l ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
+    s = k7 ^ l;
+    r ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
+    s = k6 ^ r;
+    l ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
+    s = k5 ^ l;
+    r ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
+    s = k4 ^ r;
+    l ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
+    s = k3 ^ l;
+    r ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
+    s = k2 ^ r;
+    l ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
+    s = k1 ^ l;
+    r ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
+    s = k0 ^ r;
+    l ^= T0[s >>> 24] ^ T1[(s >>> 16) & 255] ^ T2[(s >>> 8) & 255] ^ T3[s & 255];
+    l ^= x0; // now the plaintext
+    r ^= x1;
+    x0 = c0 ^ l;
+    x1 = c1 ^ r;
+    dv.setInt32(o, l);
+    dv.setInt32(o + 4, r);
   }
   iv[0] = x0;
   iv[1] = x1;
