@@ -135,64 +135,97 @@ const fetchStatusWire = struct({
 
 const TWO32 = 0x1_0000_0000;
 
-export const AFSFetchStatus: Codec<AFSFetchStatus> = transform(
-  fetchStatusWire,
-  (s): AFSFetchStatus => {
-    if (s.Length_hi > 0x1f_ffff)
-      throw new XdrError('XDR_RANGE', `file length beyond 2^53 (hi ${s.Length_hi})`);
-    return {
-      interfaceVersion: s.InterfaceVersion,
-      fileType: s.FileType,
-      linkCount: s.LinkCount,
-      length: s.Length_hi * TWO32 + s.Length,
-      dataVersion: (BigInt(s.dataVersionHigh) << 32n) | BigInt(s.DataVersion),
-      author: s.Author,
-      owner: s.Owner,
-      callerAccess: s.CallerAccess,
-      anonymousAccess: s.AnonymousAccess,
-      mode: s.UnixModeBits,
-      parentVnode: s.ParentVnode,
-      parentUnique: s.ParentUnique,
-      segSize: s.ResidencyMask,
-      clientModTime: s.ClientModTime,
-      serverModTime: s.ServerModTime,
-      group: s.Group,
-      syncCounter: s.SyncCounter,
-      lockCount: s.lockCount,
-      errorCode: s.errorCode,
-    };
-  },
-  (f: AFSFetchStatus) => {
-    if (!Number.isSafeInteger(f.length) || f.length < 0)
-      throw new XdrError('XDR_RANGE', `bad length ${f.length}`);
-    if (f.dataVersion < 0n || f.dataVersion >= 1n << 64n) {
-      throw new XdrError('XDR_RANGE', `bad data version ${f.dataVersion}`);
-    }
-    return {
-      InterfaceVersion: f.interfaceVersion,
-      FileType: f.fileType,
-      LinkCount: f.linkCount,
-      Length: f.length % TWO32,
-      DataVersion: Number(f.dataVersion & 0xffff_ffffn),
-      Author: f.author,
-      Owner: f.owner,
-      CallerAccess: f.callerAccess,
-      AnonymousAccess: f.anonymousAccess,
-      UnixModeBits: f.mode,
-      ParentVnode: f.parentVnode,
-      ParentUnique: f.parentUnique,
-      ResidencyMask: f.segSize,
-      ClientModTime: f.clientModTime,
-      ServerModTime: f.serverModTime,
-      Group: f.group,
-      SyncCounter: f.syncCounter,
-      dataVersionHigh: Number(f.dataVersion >> 32n),
-      lockCount: f.lockCount,
-      Length_hi: Math.floor(f.length / TWO32),
-      errorCode: f.errorCode,
-    };
-  },
-);
+function fetchStatusToWire(f: AFSFetchStatus) {
+  if (!Number.isSafeInteger(f.length) || f.length < 0)
+    throw new XdrError('XDR_RANGE', `bad length ${f.length}`);
+  if (f.dataVersion < 0n || f.dataVersion >= 1n << 64n) {
+    throw new XdrError('XDR_RANGE', `bad data version ${f.dataVersion}`);
+  }
+  return {
+    InterfaceVersion: f.interfaceVersion,
+    FileType: f.fileType,
+    LinkCount: f.linkCount,
+    Length: f.length % TWO32,
+    DataVersion: Number(f.dataVersion & 0xffff_ffffn),
+    Author: f.author,
+    Owner: f.owner,
+    CallerAccess: f.callerAccess,
+    AnonymousAccess: f.anonymousAccess,
+    UnixModeBits: f.mode,
+    ParentVnode: f.parentVnode,
+    ParentUnique: f.parentUnique,
+    ResidencyMask: f.segSize,
+    ClientModTime: f.clientModTime,
+    ServerModTime: f.serverModTime,
+    Group: f.group,
+    SyncCounter: f.syncCounter,
+    dataVersionHigh: Number(f.dataVersion >> 32n),
+    lockCount: f.lockCount,
+    Length_hi: Math.floor(f.length / TWO32),
+    errorCode: f.errorCode,
+  };
+}
+
+/**
+ * Decoded word by word rather than through the wire struct: directory listings decode thousands of
+ * these, and this is several times faster. The order is fetchStatusWire's (tests pin both).
+ */
+function decodeFetchStatus(r: XdrReader): AFSFetchStatus {
+  r.need(84, 'AFSFetchStatus');
+  const interfaceVersion = r.u32();
+  const fileType = r.u32();
+  const linkCount = r.u32();
+  const lengthLo = r.u32();
+  const dataVersionLo = r.u32();
+  const author = r.u32();
+  const owner = r.u32();
+  const callerAccess = r.u32();
+  const anonymousAccess = r.u32();
+  const mode = r.u32();
+  const parentVnode = r.u32();
+  const parentUnique = r.u32();
+  const segSize = r.u32();
+  const clientModTime = r.u32();
+  const serverModTime = r.u32();
+  const group = r.u32();
+  const syncCounter = r.u32();
+  const dataVersionHi = r.u32();
+  const lockCount = r.i32();
+  const lengthHi = r.u32();
+  const errorCode = r.i32();
+  if (lengthHi > 0x1f_ffff) {
+    throw new XdrError('XDR_RANGE', `file length beyond 2^53 (hi ${lengthHi})`, r.offset - 8);
+  }
+  return {
+    interfaceVersion,
+    fileType,
+    linkCount,
+    length: lengthHi * TWO32 + lengthLo,
+    dataVersion:
+      dataVersionHi === 0 ? BigInt(dataVersionLo) : (BigInt(dataVersionHi) << 32n) | BigInt(dataVersionLo),
+    author,
+    owner,
+    callerAccess,
+    anonymousAccess,
+    mode,
+    parentVnode,
+    parentUnique,
+    segSize,
+    clientModTime,
+    serverModTime,
+    group,
+    syncCounter,
+    lockCount,
+    errorCode,
+  };
+}
+
+export const AFSFetchStatus: Codec<AFSFetchStatus> = {
+  minSize: 84,
+  fixedSize: 84,
+  encode: (w, f) => fetchStatusWire.encode(w, fetchStatusToWire(f)),
+  decode: decodeFetchStatus,
+};
 
 export type AFSBulkStats = AFSFetchStatus[];
 export const AFSBulkStats = array(AFSFetchStatus, AFSCBMAX);

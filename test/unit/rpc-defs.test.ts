@@ -202,30 +202,39 @@ test('GetAddrsU: request is opcode + 15 words; reply decodes from raw words', ()
   assert.throws(() => decodeResult(VL.GetAddrsU, hostile), xdrErr('XDR_TOO_LONG'));
 });
 
-test('AFSFetchStatus is 84 bytes and combines the high words', () => {
+test('AFSFetchStatus is 84 bytes, in afsint.xg word order, and combines the high words', () => {
+  // Every word distinct, so a swapped pair of fields cannot go unnoticed.
   const raw = words([
-    1, 1, 2, 5, 0x10, 7, 8, 0x7f, 0x09, 0o100644, 1, 1, 0, 1_700_000_000, 1_700_000_001, 9, 0, 2, -1, 1, 0,
+    1, 2, 3, 5, 0x10, 7, 8, 0x7f, 0x19, 0o100644, 11, 12, 13, 1_700_000_000, 1_700_000_001, 15, 16, 4, -1, 1,
+    102,
   ]);
   assert.equal(raw.length, 84);
-  const s = decode(AFSFetchStatus, raw);
-  assert.equal(s.fileType, 1);
-  assert.equal(s.linkCount, 2);
-  assert.equal(s.length, 2 ** 32 + 5);
-  assert.equal(s.dataVersion, (2n << 32n) | 0x10n);
-  assert.equal(s.author, 7);
-  assert.equal(s.owner, 8);
-  assert.equal(s.callerAccess, 0x7f);
-  assert.equal(s.anonymousAccess, 9);
-  assert.equal(s.mode, 0o100644);
-  assert.equal(s.clientModTime, 1_700_000_000);
-  assert.equal(s.serverModTime, 1_700_000_001);
-  assert.equal(s.group, 9);
-  assert.equal(s.lockCount, -1, 'a write lock');
-  assert.equal(s.errorCode, 0);
-  assert.equal(hex(encode(AFSFetchStatus, s)), hex(raw));
+  assert.deepEqual(decode(AFSFetchStatus, raw), {
+    interfaceVersion: 1,
+    fileType: 2,
+    linkCount: 3,
+    length: 2 ** 32 + 5,
+    dataVersion: (4n << 32n) | 0x10n,
+    author: 7,
+    owner: 8,
+    callerAccess: 0x7f,
+    anonymousAccess: 0x19,
+    mode: 0o100644,
+    parentVnode: 11,
+    parentUnique: 12,
+    segSize: 13,
+    clientModTime: 1_700_000_000,
+    serverModTime: 1_700_000_001,
+    group: 15,
+    syncCounter: 16,
+    lockCount: -1,
+    errorCode: 102,
+  });
+  assert.equal(hex(encode(AFSFetchStatus, decode(AFSFetchStatus, raw))), hex(raw));
   const huge = Buffer.from(raw);
   huge.writeUInt32BE(0x20_0000, 19 * 4); // Length_hi past 2^53
   assert.throws(() => decode(AFSFetchStatus, huge), xdrErr('XDR_RANGE'));
+  assert.throws(() => decode(AFSFetchStatus, raw.subarray(0, 80)), xdrErr('XDR_SHORT'));
 });
 
 test('interfaceAddr is 432 bytes; zero interfaces is what we advertise', () => {
