@@ -196,6 +196,8 @@ export function wordChars(n: number): Codec<string, string | Uint8Array> {
 
 /** Counted array `T x<max>`: the count is checked against max and the remaining bytes before allocating. */
 export function array<T, In>(item: Codec<T, In>, max = MAX_U32): Codec<T[], readonly In[]> {
+  // With zero-size items the remaining-bytes check bounds nothing; no AFS type needs them.
+  if (item.minSize <= 0) throw new TypeError('array items must take at least one byte on the wire');
   const size = item.fixedSize;
   return {
     minSize: 4,

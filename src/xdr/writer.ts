@@ -35,16 +35,15 @@ export class XdrWriter {
   }
 
   u32(v: number): void {
-    if (!Number.isInteger(v) || v < 0 || v > MAX_U32) throw new XdrError('XDR_RANGE', `not a u32: ${v}`);
+    // (v >>> 0) === v holds exactly for integers in [0, 2^32): one cheap test for type and range.
+    if (v >>> 0 !== v) throw new XdrError('XDR_RANGE', `not a u32: ${v}`);
     this.ensure(4);
     this.buf.writeUInt32BE(v, this.off);
     this.off += 4;
   }
 
   i32(v: number): void {
-    if (!Number.isInteger(v) || v < -0x8000_0000 || v > 0x7fff_ffff) {
-      throw new XdrError('XDR_RANGE', `not an i32: ${v}`);
-    }
+    if ((v | 0) !== v) throw new XdrError('XDR_RANGE', `not an i32: ${v}`);
     this.ensure(4);
     this.buf.writeInt32BE(v, this.off);
     this.off += 4;

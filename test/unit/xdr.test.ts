@@ -155,6 +155,7 @@ test('counted arrays: count beyond max or beyond the bytes left is refused befor
   assert.equal(decodes, 0);
   assert.deepEqual(decode(array(spy, 50), words(2, 7, 8)), [7, 8]);
   assert.throws(() => encode(array(u32, 2), [1, 2, 3]), xdrErr('XDR_TOO_LONG'));
+  assert.throws(() => array(struct({})), TypeError, 'zero-size items could not be bounded');
 });
 
 test('fixed arrays carry no count and check their whole size up front', () => {
