@@ -107,6 +107,7 @@ export class RxCall {
   private sendDone = false; // every packet of ours hard-acked (or implicitly, by the reply)
   private readonly cc: Congestion;
   private rtoBackoff = 1;
+  private recoverySeq = 0;
   private writeWaiters: Waiter[] = [];
   bytesSent = 0;
 
@@ -585,6 +586,8 @@ export class RxCall {
       }
     }
     let fastRetransmit = false;
+    const peer = this.host.peer;
+    const recoverAfter = Math.max(peer.srtt + 4 * peer.rttvar, 2);
     for (let i = 0; i < a.acks.length; i++) {
       const seq = a.firstPacket + i;
       const idx = this.tqHead + (seq - (this.tq[this.tqHead]?.seq ?? seq));
@@ -598,7 +601,10 @@ export class RxCall {
         }
       } else if (i < lastAckedIdx) {
         p.acked = false; // a soft ack can be revoked
-        if (++p.nacks >= 3 && now - p.sentAt > this.host.peer.srtt) fastRetransmit = true;
+        // A hole below an acknowledged packet: resend after three such ACKs (as Rx and TCP do), or
+        // sooner once it has been out longer than a round trip — small windows never see three.
+        p.nacks++;
+        if (p.nacks >= 3 || now - p.sentAt >= recoverAfter) fastRetransmit = true;
       }
     }
     // RTT from the packet that provoked this ACK, if it was sent only once.
@@ -616,7 +622,7 @@ export class RxCall {
       let n = 0;
       for (let i = this.tqHead; i < this.txNext && i <= this.tqHead + lastAckedIdx; i++) {
         const p = this.tq[i]!;
-        if (!p.acked && p.nacks >= 3) {
+        if (!p.acked && p.nacks > 0 && (p.nacks >= 3 || now - p.sentAt >= recoverAfter)) {
           p.nacks = 0;
           this.sendOne(p, now, true);
           n++;
@@ -624,7 +630,11 @@ export class RxCall {
       }
       if (n) {
         this.host.countRetransmit(n);
-        this.cc.onFastRetransmit();
+        // Halve the window once per loss event, not once per retransmitted packet.
+        if (a.firstPacket > this.recoverySeq) {
+          this.cc.onFastRetransmit();
+          this.recoverySeq = this.nextSeq;
+        }
       }
     }
     // Trim the queue's consumed head now and then so it does not grow without bound.

@@ -23,6 +23,7 @@ import {
 } from './debug.js';
 import { RX_CALL_DEAD, RX_INVALID_OPERATION, RX_PROTOCOL_ERROR, RxCallError } from './errors.js';
 import {
+  type AckBody,
   AckReason,
   decodeAbortCode,
   decodeAck,
@@ -332,6 +333,10 @@ export class RxEndpoint {
       this.drop('unknown-type');
       return;
     }
+    // Decode every body before any state changes, so a malformed datagram is dropped whole.
+    const parts = p.type === PacketType.Data ? splitJumbogram(p) : undefined;
+    const ack = p.type === PacketType.Ack ? decodeAck(p.body) : undefined;
+    const abortCode = p.type === PacketType.Abort ? decodeAbortCode(p.body) : 0;
     const clientSide = (p.flags & Flags.CLIENT_INITIATED) === 0;
     let conn: RxConnection | undefined;
     if (clientSide) {
@@ -354,7 +359,7 @@ export class RxEndpoint {
     peer.bytesReceived += buf.length;
 
     if (p.callNumber === 0) {
-      this.connectionPacket(conn, p);
+      this.connectionPacket(conn, p, ack, abortCode);
       return;
     }
     const channel = p.cid & 3;
@@ -365,7 +370,7 @@ export class RxEndpoint {
         call = this.acceptCall(conn, p);
         if (!call) return;
       } else {
-        if (p.type === PacketType.Ack) this.answerStrayPing(conn, p);
+        if (ack?.reason === AckReason.PING) conn.sendConnAck(p, AckReason.PING_RESPONSE, 1);
         this.drop('unknown-call');
         return;
       }
@@ -373,7 +378,7 @@ export class RxEndpoint {
     switch (p.type) {
       case PacketType.Data: {
         this.stats.dataIn++;
-        for (const sp of splitJumbogram(p)) {
+        for (const sp of parts!) {
           let payload: Buffer;
           try {
             payload = conn.security.open(sp, sp.cksum, sp.body);
@@ -394,13 +399,12 @@ export class RxEndpoint {
       }
       case PacketType.Ack: {
         this.stats.acksIn++;
-        const a = decodeAck(p.body);
-        if (a.reason === AckReason.PING) this.stats.pingsAnswered++;
-        call.receiveAck(a, p.serial, now);
+        if (ack!.reason === AckReason.PING) this.stats.pingsAnswered++;
+        call.receiveAck(ack!, p.serial, now);
         return;
       }
       case PacketType.Abort:
-        call.receiveAbort(decodeAbortCode(p.body));
+        call.receiveAbort(abortCode);
         return;
       case PacketType.AckAll:
         call.receiveAckAll(now);
@@ -413,18 +417,17 @@ export class RxEndpoint {
     }
   }
 
-  private connectionPacket(conn: RxConnection, p: Packet): void {
+  private connectionPacket(conn: RxConnection, p: Packet, ack: AckBody | undefined, abortCode: number): void {
     switch (p.type) {
       case PacketType.Challenge:
         if (!conn.isClient) this.drop('challenge-to-server');
         else conn.challenge(Buffer.from(p.body));
         return;
       case PacketType.Abort:
-        conn.abortAll('remote-abort', decodeAbortCode(p.body));
+        conn.abortAll('remote-abort', abortCode);
         return;
       case PacketType.Ack: {
-        const a = decodeAck(p.body);
-        if (a.reason === AckReason.PING) {
+        if (ack!.reason === AckReason.PING) {
           this.stats.pingsAnswered++;
           conn.sendConnAck(p, AckReason.PING_RESPONSE, 0);
         }
@@ -432,16 +435,6 @@ export class RxEndpoint {
       }
       default:
         this.drop('connection-packet');
-    }
-  }
-
-  /** A ping for a call we no longer have: still answer, or the peer thinks we are gone. */
-  private answerStrayPing(conn: RxConnection, p: Packet): void {
-    try {
-      const a = decodeAck(p.body);
-      if (a.reason === AckReason.PING) conn.sendConnAck(p, AckReason.PING_RESPONSE, 1);
-    } catch {
-      // counted by the caller as a drop
     }
   }
 

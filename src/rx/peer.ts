@@ -7,7 +7,9 @@ import { OLD_MAX_PACKET_SIZE } from './packet.js';
 
 /** Retransmit timeout bounds (ms). */
 const RTO_MIN = 20;
-const RTO_EXTRA = 200;
+// OpenAFS adds 200 ms to cover receivers that delay ACKs up to 100 ms; ours ACK at once when
+// asked (REQUEST_ACK ends every burst), so a smaller margin keeps loss recovery fast.
+const RTO_EXTRA = 50;
 const RTO_MAX = 60_000;
 const RTO_INITIAL = 1000;
 
@@ -57,7 +59,7 @@ export class RxPeer {
     }
   }
 
-  /** Retransmit timeout: max(srtt + 4·rttvar, 20 ms) + 200 ms, as OpenAFS computes it. */
+  /** Retransmit timeout: max(srtt + 4·rttvar, 20 ms) plus a margin for delayed ACKs. */
   get rto(): number {
     if (this.srtt === 0) return RTO_INITIAL;
     return Math.min(Math.max(this.srtt + 4 * this.rttvar, RTO_MIN) + RTO_EXTRA, RTO_MAX);
