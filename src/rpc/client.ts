@@ -19,6 +19,7 @@ import {
   encodeResult,
   type ResultIn,
   type ResultOf,
+  RXGEN_CC_MARSHAL,
   RXGEN_CC_UNMARSHAL,
   type Service,
   serverAbortCode,
@@ -72,10 +73,16 @@ export async function callRpc<D extends AnyRpcDef>(
   args: ArgsIn<D>,
   opts: RpcOptions = {},
 ): Promise<ResultOf<D>> {
+  let request: Buffer;
+  try {
+    request = encodeRequest(def, args);
+  } catch (e) {
+    throw abortToError(RXGEN_CC_MARSHAL, { rpc: def.name, syscall: opts.syscall, path: opts.path, cause: e });
+  }
   let call: RxCall | undefined;
   try {
     call = start(ep, t, def.name, opts);
-    await call.end(encodeRequest(def, args));
+    await call.end(request);
     const reply = await call.readAll();
     return decodeResult(def, reply) as ResultOf<D>;
   } catch (e) {
