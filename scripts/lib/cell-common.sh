@@ -106,7 +106,7 @@ kill_owned() {
   kill -TERM $pids 2>/dev/null || true
   local i
   for i in $(seq 1 50); do
-    pids=$(for p in $pids; do [ -d /proc/$p ] && echo "$p"; done | tr '\n' ' ')
+    pids=$(for p in $pids; do if [ -d "/proc/$p" ]; then echo "$p"; fi; done | tr '\n' ' ')
     [ -z "${pids// /}" ] && return 0
     sleep 0.1
   done
@@ -222,6 +222,8 @@ wait_for() {
     [ $((SECONDS - t0)) -ge "$secs" ] && die "timed out after ${secs}s waiting for $what"
     sleep 0.3
   done
+  [ $((SECONDS - t0)) -ge 2 ] && log "waited $((SECONDS - t0))s for $what"
+  return 0
 }
 
 ubik_quorum() { udebug "$ADDR" "$1" 2>/dev/null | grep -q 'Recovery state 1f'; }
@@ -237,7 +239,20 @@ build_fixture() {
     die "fixture build failed: $(tail -20 "$BUILDDIR/build.log")"
 }
 
-fix() { "$FIXTURE" "$@"; }
+# After an unclean stop the demand-attach file server salvages each volume on first use and
+# answers VSALVAGING/VBUSY meanwhile (libafscp reports that as a failure): retry for a while.
+fix() {
+  local i out
+  for i in $(seq 1 40); do
+    if out=$("$FIXTURE" "$@" 2>"$STATEDIR/afsfix.err"); then
+      printf '%s\n' "$out"
+      return 0
+    fi
+    sleep 0.5
+  done
+  cat "$STATEDIR/afsfix.err" >&2
+  die "afsfix $* kept failing"
+}
 
 # ---------------------------------------------------------------- volumes, users, tree
 
