@@ -4,7 +4,7 @@
 
 import { randomInt } from 'node:crypto';
 import type { Krb5Config } from './config.js';
-import type { Credentials } from './credentials.js';
+import { type Credentials, credentialsFromReply } from './credentials.js';
 import {
   decrypt,
   defaultSalt,
@@ -170,24 +170,12 @@ export async function asExchange(opts: AsExchangeOptions): Promise<Credentials> 
     const part = decodeEncKdcRepPart(enc);
     if (part.nonce !== nonce)
       throw new Krb5Error('KRB5_KDC_BAD_REPLY', 'AS-REP nonce does not match the request');
-    const server: Principal = { realm: part.srealm, ...part.sname };
-    if (
-      !samePrincipal(server, service) &&
-      !samePrincipal({ realm: rep.ticket.realm, ...rep.ticket.sname }, server)
-    ) {
+    const creds = credentialsFromReply(rep, part);
+    // We never ask for canonicalisation, so the KDC must name exactly the service we asked for.
+    if (!samePrincipal(creds.server, service)) {
       throw new Krb5Error('KRB5_KDC_BAD_REPLY', 'AS-REP names a different service');
     }
-    return {
-      client: { realm: rep.crealm, ...rep.cname },
-      server,
-      key: part.key,
-      authtime: part.authtime,
-      starttime: part.starttime ?? part.authtime,
-      endtime: part.endtime,
-      renewTill: part.renewTill,
-      flags: part.flags,
-      ticket: rep.ticket,
-    };
+    return creds;
   }
   throw new Krb5Error(
     'KRB5_PREAUTH_FAILED',

@@ -3,6 +3,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { ByteReader } from './byte-reader.js';
 import type { EncryptionKey } from './enctypes.js';
 import { Krb5Error } from './errors.js';
 import type { Principal } from './messages.js';
@@ -55,54 +56,18 @@ export function defaultCcachePath(env: NodeJS.ProcessEnv = process.env): string 
   return name;
 }
 
-class Reader {
-  pos = 0;
-  constructor(readonly buf: Buffer) {}
-  need(n: number): void {
-    if (this.pos + n > this.buf.length) throw new CcacheFormatError('credential cache is truncated');
-  }
-  u8(): number {
-    this.need(1);
-    return this.buf.readUInt8(this.pos++);
-  }
-  u16(): number {
-    this.need(2);
-    const v = this.buf.readUInt16BE(this.pos);
-    this.pos += 2;
-    return v;
-  }
-  u32(): number {
-    this.need(4);
-    const v = this.buf.readUInt32BE(this.pos);
-    this.pos += 4;
-    return v;
-  }
-  s32(): number {
-    this.need(4);
-    const v = this.buf.readInt32BE(this.pos);
-    this.pos += 4;
-    return v;
-  }
-  data(): Buffer {
-    const n = this.u32();
-    if (n > this.buf.length - this.pos) throw new CcacheFormatError('credential cache field runs past end');
-    const v = Buffer.from(this.buf.subarray(this.pos, this.pos + n));
-    this.pos += n;
-    return v;
-  }
-  principal(): Principal {
-    const nameType = this.u32();
-    const count = this.u32();
-    if (count > 64) throw new CcacheFormatError(`principal with ${count} components`);
-    const realm = this.data().toString('utf8');
-    const components: string[] = [];
-    for (let i = 0; i < count; i++) components.push(this.data().toString('utf8'));
-    return { realm, nameType, components };
-  }
+function readPrincipal(r: ByteReader): Principal {
+  const nameType = r.u32();
+  const count = r.u32();
+  if (count > 64) throw new CcacheFormatError(`principal with ${count} components`);
+  const realm = r.data32().toString('utf8');
+  const components: string[] = [];
+  for (let i = 0; i < count; i++) components.push(r.data32().toString('utf8'));
+  return { realm, nameType, components };
 }
 
 export function parseCcache(buf: Buffer): CredentialCache {
-  const r = new Reader(buf);
+  const r = new ByteReader(buf, (m) => new CcacheFormatError(`credential cache: ${m}`));
   const version = r.u16();
   if (version !== 0x0504 && version !== 0x0503 && version !== 0x0502) {
     throw new CcacheFormatError(`unsupported credential cache version 0x${version.toString(16)}`);
@@ -121,14 +86,14 @@ export function parseCcache(buf: Buffer): CredentialCache {
     }
     r.pos = end;
   }
-  const defaultPrincipal = r.principal();
+  const defaultPrincipal = readPrincipal(r);
   const credentials: CachedCredential[] = [];
   while (r.pos < buf.length) {
-    const client = r.principal();
-    const server = r.principal();
+    const client = readPrincipal(r);
+    const server = readPrincipal(r);
     const enctype = r.u16();
     if (version === 0x0503) r.u16(); // v3 repeats the enctype
-    const key = r.data();
+    const key = r.data32();
     const authtime = new Date(r.u32() * 1000);
     const starttime = new Date(r.u32() * 1000);
     const endtime = new Date(r.u32() * 1000);
@@ -138,15 +103,15 @@ export function parseCcache(buf: Buffer): CredentialCache {
     const naddr = r.u32();
     for (let i = 0; i < naddr; i++) {
       r.u16();
-      r.data();
+      r.data32();
     }
     const nauth = r.u32();
     for (let i = 0; i < nauth; i++) {
       r.u16();
-      r.data();
+      r.data32();
     }
-    const ticket = r.data();
-    const secondTicket = r.data();
+    const ticket = r.data32();
+    const secondTicket = r.data32();
     credentials.push({
       client,
       server,

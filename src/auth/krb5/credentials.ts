@@ -2,7 +2,7 @@
 
 import type { CachedCredential } from './ccache.js';
 import type { EncryptionKey } from './enctypes.js';
-import { decodeTicket, type Principal, type Ticket } from './messages.js';
+import { decodeTicket, type EncKdcRepPart, type KdcRep, type Principal, type Ticket } from './messages.js';
 
 export interface Credentials {
   client: Principal;
@@ -45,5 +45,20 @@ export function credentialsToCache(c: Credentials): CachedCredential {
     flags: c.flags,
     ticket: c.ticket.der,
     secondTicket: Buffer.alloc(0),
+  };
+}
+
+/** The credentials an AS-REP or TGS-REP grants, from the reply and its decrypted part. */
+export function credentialsFromReply(rep: KdcRep, part: EncKdcRepPart): Credentials {
+  return {
+    client: { realm: rep.crealm, ...rep.cname },
+    server: { realm: part.srealm, ...part.sname },
+    key: part.key,
+    authtime: part.authtime,
+    starttime: part.starttime ?? part.authtime,
+    endtime: part.endtime,
+    renewTill: part.renewTill,
+    flags: part.flags,
+    ticket: rep.ticket,
   };
 }

@@ -2,6 +2,7 @@
 // Holes (negative record sizes, left by deletions) are skipped.
 
 import { readFile } from 'node:fs/promises';
+import { ByteReader } from './byte-reader.js';
 import type { EncryptionKey } from './enctypes.js';
 import { Krb5Error } from './errors.js';
 import type { Principal } from './messages.js';
@@ -17,42 +18,6 @@ export class KeytabFormatError extends Krb5Error {
   constructor(message: string) {
     super('KRB5_KT_FORMAT', message);
     this.name = 'KeytabFormatError';
-  }
-}
-
-class Cursor {
-  pos = 0;
-  constructor(
-    readonly buf: Buffer,
-    readonly end: number,
-  ) {}
-  need(n: number): void {
-    if (this.pos + n > this.end) throw new KeytabFormatError('keytab entry runs past its record');
-  }
-  u8(): number {
-    this.need(1);
-    return this.buf.readUInt8(this.pos++);
-  }
-  u16(): number {
-    this.need(2);
-    const v = this.buf.readUInt16BE(this.pos);
-    this.pos += 2;
-    return v;
-  }
-  u32(): number {
-    this.need(4);
-    const v = this.buf.readUInt32BE(this.pos);
-    this.pos += 4;
-    return v;
-  }
-  bytes(n: number): Buffer {
-    this.need(n);
-    const v = this.buf.subarray(this.pos, this.pos + n);
-    this.pos += n;
-    return Buffer.from(v);
-  }
-  str16(): string {
-    return this.bytes(this.u16()).toString('utf8');
   }
 }
 
@@ -73,17 +38,16 @@ export function parseKeytab(buf: Buffer): KeytabEntry[] {
       continue;
     }
     if (pos + size > buf.length) throw new KeytabFormatError('keytab record runs past end of file');
-    const c = new Cursor(buf, pos + size);
-    c.pos = pos;
+    const c = new ByteReader(buf, (m) => new KeytabFormatError(`keytab: ${m}`), pos, pos + size);
     const ncomp = c.u16();
-    const realm = c.str16();
+    const realm = c.data16().toString('utf8');
     const components: string[] = [];
-    for (let i = 0; i < ncomp; i++) components.push(c.str16());
+    for (let i = 0; i < ncomp; i++) components.push(c.data16().toString('utf8'));
     const nameType = c.u32();
     const timestamp = new Date(c.u32() * 1000);
     let kvno = c.u8();
     const enctype = c.u16();
-    const key = c.bytes(c.u16());
+    const key = c.data16();
     // Newer writers append a 32-bit kvno; it wins when present and non-zero.
     if (c.pos + 4 <= c.end) {
       const k32 = c.u32();

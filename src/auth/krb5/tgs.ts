@@ -6,7 +6,7 @@ import { randomInt } from 'node:crypto';
 import { asExchange, type ClientSecret, tgsPrincipal } from './as.js';
 import { defaultCcachePath, readCcache } from './ccache.js';
 import { type Krb5Config, loadKrb5Config } from './config.js';
-import { type Credentials, credentialsFromCache } from './credentials.js';
+import { type Credentials, credentialsFromCache, credentialsFromReply } from './credentials.js';
 import { checksum, checksumType, decrypt, encrypt, KeyUsage, SUPPORTED_ENCTYPES } from './enctypes.js';
 import { KDC_ERR_S_PRINCIPAL_UNKNOWN, KdcError, Krb5Error } from './errors.js';
 import type { KdcExchangeOptions } from './kdc-client.js';
@@ -76,24 +76,14 @@ export async function tgsExchange(opts: TgsExchangeOptions): Promise<Credentials
   const part = decodeEncKdcRepPart(decrypt(tgt.key, KeyUsage.TGS_REP_ENCPART_SESSKEY, rep.encPart.cipher));
   if (part.nonce !== nonce)
     throw new Krb5Error('KRB5_KDC_BAD_REPLY', 'TGS-REP nonce does not match the request');
-  const server: Principal = { realm: part.srealm, ...part.sname };
-  if (!samePrincipal(server, service)) {
+  const creds = credentialsFromReply(rep, part);
+  if (!samePrincipal(creds.server, service)) {
     throw new Krb5Error(
       'KRB5_KDC_BAD_REPLY',
-      `TGS-REP is for ${principalToString(server)}, not the service asked for`,
+      `TGS-REP is for ${principalToString(creds.server)}, not the service asked for`,
     );
   }
-  return {
-    client: { realm: rep.crealm, ...rep.cname },
-    server,
-    key: part.key,
-    authtime: part.authtime,
-    starttime: part.starttime ?? part.authtime,
-    endtime: part.endtime,
-    renewTill: part.renewTill,
-    flags: part.flags,
-    ticket: rep.ticket,
-  };
+  return creds;
 }
 
 /** afs/<cell>@REALM, or afs@REALM when the KDC has no cell-named principal (as aklog does). */
