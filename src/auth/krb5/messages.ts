@@ -318,6 +318,43 @@ export function decodeKdcRep(buf: Buffer, expect: typeof MSG_AS_REP | typeof MSG
   };
 }
 
+/** Builds an AS-REP or TGS-REP (used by tests standing in for a KDC). */
+export function encodeKdcRep(
+  msgType: typeof MSG_AS_REP | typeof MSG_TGS_REP,
+  rep: Omit<KdcRep, 'msgType'>,
+): Buffer {
+  return derApplication(
+    msgType,
+    derFields([
+      [0, derInteger(KRB5_PVNO)],
+      [1, derInteger(msgType)],
+      [2, rep.padata.length > 0 ? derSequence(rep.padata.map(encodePaData)) : undefined],
+      [3, derGeneralString(rep.crealm)],
+      [4, encodePrincipalName(rep.cname)],
+      [5, rep.ticket.der],
+      [6, encodeEncryptedData(rep.encPart)],
+    ]),
+  );
+}
+
+/** Builds METHOD-DATA, the e-data of KDC_ERR_PREAUTH_REQUIRED (used by tests standing in for a KDC). */
+export function encodeMethodData(padata: PaData[]): Buffer {
+  return derSequence(padata.map(encodePaData));
+}
+
+/** Builds ETYPE-INFO2 (used by tests standing in for a KDC). */
+export function encodeEtypeInfo2(entries: EtypeInfo2Entry[]): Buffer {
+  return derSequence(
+    entries.map((e) =>
+      derFields([
+        [0, derInteger(e.etype)],
+        [1, e.salt === undefined ? undefined : derGeneralString(e.salt)],
+        [2, e.s2kparams === undefined ? undefined : derOctetString(e.s2kparams)],
+      ]),
+    ),
+  );
+}
+
 export interface EncKdcRepPart {
   key: EncryptionKey;
   nonce: number;
