@@ -4,9 +4,12 @@
 // derives the same 8-byte key from the Kerberos session key.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { asExchange } from '../../src/auth/krb5/as.js';
 import { loadKrb5Config } from '../../src/auth/krb5/config.js';
+import { readKeytab } from '../../src/auth/krb5/keytab.js';
+import { parsePrincipal } from '../../src/auth/krb5/messages.js';
 import { RXKAD_TKT_TYPE_KERBEROS_V5, rxkadTokenFromCredentials } from '../../src/auth/krb5/rxkad-token.js';
-import { obtainAfsCredentials } from '../../src/auth/krb5/tgs.js';
+import { getAfsServiceTicket, obtainAfsCredentials } from '../../src/auth/krb5/tgs.js';
 import type { RxkadToken } from '../../src/auth/token.js';
 import { callRpc } from '../../src/rpc/client.js';
 import { AfsError } from '../../src/rpc/errors.js';
@@ -87,4 +90,19 @@ test('an unknown key version (kvno 7 instead of 256) is RXKADUNKNOWNKEY', async 
   await assert.rejects(probe(new RxkadClientClass({ ...token, kvno: 7 }, 2)), (e: unknown) => {
     return e instanceof AfsError && e.afsCode === RXKADUNKNOWNKEY;
   });
+});
+
+test('an aes128 session key (16 bytes through the KDF) is accepted at crypt level too', async () => {
+  const cell = env('AFS_CELL');
+  const config = await loadKrb5Config(env('KRB5_CONFIG'));
+  const tgt = await asExchange({
+    config,
+    client: parsePrincipal(env('AFS_TEST_PRINCIPAL')),
+    secret: { keytab: await readKeytab(env('AFS_TEST_KEYTAB')) },
+  });
+  const afs = await getAfsServiceTicket({ config, tgt, cell, enctypes: [17] });
+  assert.equal(afs.key.enctype, 17);
+  const t128 = rxkadTokenFromCredentials(afs, cell);
+  assert.ok(!t128.sessionKey.equals(token.sessionKey));
+  await probe(new RxkadClientClass(t128, 2));
 });

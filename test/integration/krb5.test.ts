@@ -200,3 +200,14 @@ test('KDC down (nothing listening) is KdcUnreachableError within the deadline', 
   );
   assert.ok(Date.now() - t0 < 3500, `took ${Date.now() - t0} ms`);
 });
+
+test('an aes128-only user: password AS exchange, then an aes128 session key for afs/<cell>', async () => {
+  const who = parsePrincipal(env('AFS_TEST_PRINCIPAL_AES128'));
+  const tgt = await asExchange({ config, client: who, secret: { password: env('AFS_TEST_PASSWORD') } });
+  assert.equal(principalToString(tgt.client), env('AFS_TEST_PRINCIPAL_AES128'));
+  const afs = await getAfsServiceTicket({ config, tgt, cell, enctypes: [17] });
+  assert.equal(afs.key.enctype, 17);
+  assert.equal(afs.key.key.length, 16);
+  const inside = await sessionKeyInsideTicket(afs.ticket.encPart);
+  assert.ok(inside.key.equals(afs.key.key));
+});

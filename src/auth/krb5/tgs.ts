@@ -37,6 +37,8 @@ export interface TgsExchangeOptions {
   config: Krb5Config;
   tgt: Credentials;
   service: Principal;
+  /** Session-key enctypes to ask for, in preference order (default aes256, aes128). */
+  enctypes?: readonly number[];
   kdc?: KdcExchangeOptions;
   now?: () => Date;
 }
@@ -53,7 +55,7 @@ export async function tgsExchange(opts: TgsExchangeOptions): Promise<Credentials
     // Never ask past the TGT's own end; the KDC would clamp it anyway.
     till: tgt.endtime,
     nonce,
-    etypes: SUPPORTED_ENCTYPES,
+    etypes: opts.enctypes ?? SUPPORTED_ENCTYPES,
   });
   const authenticator = encodeAuthenticator({
     crealm: tgt.client.realm,
