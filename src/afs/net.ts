@@ -2,6 +2,7 @@
 // the Rx peer bindings, the injected network operations and the clock, and knows every record that
 // is still alive so close() can wait for all of them — or, on timeout, name them.
 
+import { setMaxListeners } from 'node:events';
 import { Cell, type CellOptions } from './cell.js';
 import { type Clock, systemClock } from './clock.js';
 import { inspectNet, type NetSnapshot } from './inspect.js';
@@ -41,6 +42,8 @@ export interface NetStats {
   failedCreationWithWaiters: number;
   purgeWithActiveServers: number;
   closeMidDestroy: number;
+  /** A destroyer pass found its idle server re-used (and released) since its timer fired. */
+  destroyerRaced: number;
 }
 
 export class Net {
@@ -50,18 +53,25 @@ export class Net {
   readonly options: ResolvedNetOptions;
   readonly cells = new Map<string, Cell>();
   readonly cellsLock = new RwLock();
-  readonly stats: NetStats = { failedCreationWithWaiters: 0, purgeWithActiveServers: 0, closeMidDestroy: 0 };
+  readonly stats: NetStats = {
+    failedCreationWithWaiters: 0,
+    purgeWithActiveServers: 0,
+    closeMidDestroy: 0,
+    destroyerRaced: 0,
+  };
   live = true;
   destroyersInFlight = 0;
   /** Errors thrown by a destroyer/manager pass: bugs, kept for tests and inspection. */
   readonly bugs: unknown[] = [];
-  private readonly records = new Set<CountedRecord>();
+  private readonly records = new Map<number, CountedRecord>();
   private readonly abort = new AbortController();
   private closing: Promise<void> | null = null;
   private drainWaiters: (() => void)[] = [];
   private readonly closeTransport: (() => void | Promise<void>) | undefined;
 
   constructor(opts: NetOptions) {
+    // Every call in flight listens on this signal; there can be many.
+    setMaxListeners(0, this.abort.signal);
     this.ops = opts.ops;
     this.peers = opts.peers ?? new PeerMap<Server>();
     this.clock = opts.clock ?? systemClock;
@@ -129,20 +139,25 @@ export class Net {
 
   /** The /proc/net/afs of tsafs. */
   inspect(): NetSnapshot {
-    return inspectNet(this, [...this.records]);
+    return inspectNet(this, [...this.records.values()]);
   }
 
   /** Every record still alive (allocated, not yet freed). */
   liveRecords(): CountedRecord[] {
-    return [...this.records];
+    return [...this.records.values()];
+  }
+
+  /** A live record by its trace debugId. */
+  record(debugId: number): CountedRecord | undefined {
+    return this.records.get(debugId);
   }
 
   register(r: CountedRecord): void {
-    this.records.add(r);
+    this.records.set(r.debugId, r);
   }
 
   unregister(r: CountedRecord): void {
-    this.records.delete(r);
+    this.records.delete(r.debugId);
     if (this.records.size === 0) {
       const w = this.drainWaiters;
       this.drainWaiters = [];
@@ -192,7 +207,7 @@ export class Net {
     timer?.cancel();
     let leak: RecordLeakError | undefined;
     if (outcome === 'timeout') {
-      const alive = [...this.records];
+      const alive = [...this.records.values()];
       for (const r of alive) (r as unknown as { shutdownTimer?: () => void }).shutdownTimer?.();
       leak = new RecordLeakError(
         alive.map((r) => ({

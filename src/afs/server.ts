@@ -66,8 +66,8 @@ export class Server extends CountedRecord implements ServerInfo {
   private waiters = 0;
   private updating: Promise<void> | null = null;
   private installed = false;
-  /** Aborted by the destroyer: cancels probes, address updates and other pending work. */
-  private readonly pending = new AbortController();
+  /** Aborted by the destroyer: cancels probes, address updates and other pending work. Lazy. */
+  private pendingCtl: AbortController | null = null;
 
   constructor(
     readonly cell: ServerCellHost,
@@ -94,6 +94,17 @@ export class Server extends CountedRecord implements ServerInfo {
 
   get timerDue(): number | null {
     return this.gcTimer.due;
+  }
+
+  /** The signal for this record's own pending work (probes, updates). */
+  private pendingSignal(): AbortSignal {
+    this.pendingCtl ??= new AbortController();
+    return this.pendingCtl.signal;
+  }
+
+  private cancelPending(): void {
+    if (this.pendingCtl && !this.pendingCtl.signal.aborted)
+      this.pendingCtl.abort(new ServerExpiredError(this.uuid));
   }
 
   get cellName(): string {
@@ -164,8 +175,9 @@ export class Server extends CountedRecord implements ServerInfo {
       this.queueDestroyer('queue_destroyer');
       return;
     }
-    // kAFS's unuse_notime (end of a call) never armed the timer; the fault switch replays that.
-    if (__faults.unuseWithoutTimer && reason === 'unuse_call') return;
+    // kAFS's unuse_notime (freeing any call, incoming CM calls included) never armed the timer;
+    // the fault switch replays that.
+    if (__faults.unuseWithoutTimer && (reason === 'unuse_call' || reason === 'unuse_cm_call')) return;
     this.armTimer(this.gcDelay());
   }
 
@@ -224,6 +236,7 @@ export class Server extends CountedRecord implements ServerInfo {
           if (this.cell.fsServers.get(this.uuid) === this) this.cell.fsServers.delete(this.uuid);
           this.trace('expired');
         } else {
+          this.cell.net.stats.destroyerRaced++;
           this.trace('destroyer_not_expired');
           // A later unuse re-armed the timer already; make sure one is pending regardless.
           if (!this.gcTimer.armed) this.armTimer(this.unuseTime + this.gcDelay() - this.clock.now());
@@ -240,7 +253,7 @@ export class Server extends CountedRecord implements ServerInfo {
 
   private async teardown(): Promise<void> {
     this.shutdownTimer();
-    this.pending.abort(new ServerExpiredError(this.uuid));
+    this.cancelPending();
     if (this.flags.has('MAY_HAVE_CB') && this.addrs.length > 0) await this.giveUpAllCallBacks();
     this.trace('unbind_peers', this.addrs.join(','));
     for (const a of this.addrs) this.cell.net.peers.unbind(a, this);
@@ -277,6 +290,11 @@ export class Server extends CountedRecord implements ServerInfo {
 
   // ---- creation ----
 
+  /** False while this is a candidate not (yet) inserted into its cell's map. */
+  get isInstalled(): boolean {
+    return this.installed;
+  }
+
   /** Called under the cell's write lock when this candidate is inserted into the map. */
   install(): void {
     this.installed = true;
@@ -285,7 +303,7 @@ export class Server extends CountedRecord implements ServerInfo {
 
   /** A candidate that lost the insertion race releases its own state (never the winner's). */
   discardCandidate(): void {
-    this.pending.abort(new ServerExpiredError(this.uuid));
+    this.cancelPending();
     this.put('put_candidate');
   }
 
@@ -302,7 +320,7 @@ export class Server extends CountedRecord implements ServerInfo {
   /** The creator: VL address lookup, then the first probe. Throws after giving back its use. */
   async create(): Promise<void> {
     const net = this.cell.net;
-    const signal = AbortSignal.any([net.signal, this.pending.signal]);
+    const signal = AbortSignal.any([net.signal, this.pendingSignal()]);
     try {
       let r: { addrs: string[]; uniquifier: number };
       try {
@@ -414,7 +432,7 @@ export class Server extends CountedRecord implements ServerInfo {
 
   private async updateAddresses(): Promise<void> {
     const net = this.cell.net;
-    const signal = AbortSignal.any([net.signal, this.pending.signal]);
+    const signal = AbortSignal.any([net.signal, this.pendingSignal()]);
     this.flags.add('UPDATING');
     this.useServer('use_probe');
     try {

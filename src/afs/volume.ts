@@ -34,7 +34,7 @@ export class Volume extends CountedRecord {
   private readonly gcTimer: RecordTimer;
   private readonly destroyer: SerialTask;
   private updating: Promise<void> | null = null;
-  private readonly pending = new AbortController();
+  private pendingCtl: AbortController | null = null;
 
   constructor(
     readonly cell: VolumeCellHost,
@@ -126,7 +126,8 @@ export class Volume extends CountedRecord {
   }
 
   private async update(): Promise<void> {
-    const signal = AbortSignal.any([this.net.signal, this.pending.signal]);
+    this.pendingCtl ??= new AbortController();
+    const signal = AbortSignal.any([this.net.signal, this.pendingCtl.signal]);
     this.flags.add('UPDATING');
     try {
       const entry = await this.net.ops.vlGetEntry(this.cell.info, String(this.volumeId), signal);
@@ -195,7 +196,7 @@ export class Volume extends CountedRecord {
       }
       if (expired) {
         this.shutdownTimer();
-        this.pending.abort(new CellRemovedError(this.cell.name));
+        this.pendingCtl?.abort(new CellRemovedError(this.cell.name));
         this.servers.release();
         this.put('put_map');
       }

@@ -37,7 +37,7 @@ export class Checker {
   }
 
   private find(debugId: number): unknown {
-    return this.net.liveRecords().find((r) => r.debugId === debugId);
+    return this.net.record(debugId);
   }
 
   private event(e: TraceEvent): void {
@@ -80,7 +80,8 @@ export class Checker {
       if (r.use < 0 || r.ref < r.use) this.fail(`${r.kind} ${r.id} counts ref=${r.ref} use=${r.use}`);
       if (r.kind === 'server') {
         const s = r as Server;
-        if (!s.flags.has('EXPIRED') && s.use === 0 && this.net.live && !s.cell.isDying()) {
+        // A candidate waiting to be inserted belongs to its looker-up, not to the GC.
+        if (s.isInstalled && !s.flags.has('EXPIRED') && s.use === 0 && this.net.live && !s.cell.isDying()) {
           const late = now - (s.unuseTime + s.gcDelay());
           if (late > this.opts.boundMs) this.fail(`server ${s.uuid} idle ${late}ms past its GC delay`);
         }

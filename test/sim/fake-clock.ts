@@ -49,9 +49,8 @@ export class FakeClock implements Clock {
     return this.queue[0]?.due;
   }
 
-  /** Runs one event (if any is due by `until`); false when none is. */
+  /** Runs one event (if any is due by `until`) and drains what it caused; false when none is. */
   async step(until = Infinity): Promise<boolean> {
-    await settle();
     const ev = this.queue[0];
     if (!ev || ev.due > until) return false;
     this.queue.shift();
@@ -64,6 +63,7 @@ export class FakeClock implements Clock {
 
   /** Runs every event due up to `until`, then sets the time to `until`. */
   async advanceTo(until: number): Promise<void> {
+    await settle();
     while (await this.step(until)) {}
     if (until > this.t) this.t = until;
     await settle();

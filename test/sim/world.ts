@@ -5,7 +5,7 @@ import { Net } from '../../src/afs/net.js';
 import { PeerMap } from '../../src/afs/peer-map.js';
 import type { Server } from '../../src/afs/server.js';
 import { Checker } from './checker.js';
-import { FakeClock } from './fake-clock.js';
+import { FakeClock, settle } from './fake-clock.js';
 import { FakeOps } from './fake-ops.js';
 
 export interface WorldOptions {
@@ -55,6 +55,7 @@ export class World {
   /** Runs the clock until every due event up to now+ms ran, checking structure after each. */
   async advance(ms: number): Promise<void> {
     const until = this.clock.now() + ms;
+    await settle();
     while (await this.clock.step(until)) this.checker.checkStructure();
     await this.clock.advanceTo(until);
     this.checker.checkStructure();
@@ -79,8 +80,8 @@ export class World {
     );
     const limit = this.clock.now() + maxMs;
     const { clock } = this;
+    await settle();
     for (;;) {
-      await clock.step(-1); // settle microtasks only
       if (done) break;
       if (!(await clock.step(limit))) break;
       this.checker.checkStructure();
