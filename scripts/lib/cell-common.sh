@@ -241,13 +241,14 @@ build_fixture() {
 
 # After an unclean stop the demand-attach file server salvages each volume on first use and
 # answers VSALVAGING/VBUSY meanwhile (libafscp reports that as a failure): retry for a while.
+# Exit 3 (no such object) is definitive and returned as is.
 fix() {
-  local i out
+  local i out rc
   for i in $(seq 1 40); do
-    if out=$("$FIXTURE" "$@" 2>"$STATEDIR/afsfix.err"); then
-      printf '%s\n' "$out"
-      return 0
-    fi
+    rc=0
+    out=$("$FIXTURE" "$@" 2>"$STATEDIR/afsfix.err") || rc=$?
+    [ $rc -eq 0 ] && printf '%s\n' "$out"
+    [ $rc -eq 0 ] || [ $rc -eq 3 ] && return $rc
     sleep 0.5
   done
   cat "$STATEDIR/afsfix.err" >&2
@@ -271,7 +272,10 @@ ensure_replica() {
   fi
 }
 
-release() { vos release "$1" -localauth >/dev/null; }
+release() {
+  log "releasing $1"
+  vos release "$1" -localauth >/dev/null
+}
 
 ensure_admin() {
   pts examine admin -localauth >/dev/null 2>&1 || pts createuser admin -localauth >/dev/null
@@ -306,7 +310,9 @@ setup_tree() {
   fix setacl "$CELL:$PRIVATE_VOLUME:/" system:administrators rlidwka >/dev/null
   fix setacl "$CELL:$RO_VOLUME:/" system:anyuser rl system:administrators rlidwka >/dev/null
   local changed_ro=0
-  if ! fix stat "$CELL:$RO_VOLUME:/hello.txt" >/dev/null 2>&1; then
+  local rc=0
+  fix stat "$CELL:$RO_VOLUME:/hello.txt" >/dev/null || rc=$?
+  if [ $rc -eq 3 ]; then
     fix write "$CELL:$RO_VOLUME:/hello.txt" 1413 1 >/dev/null
     changed_ro=1
   fi
@@ -340,7 +346,7 @@ start_fuse() {
   # It daemonizes itself (afsd's switch parser swallows FUSE's -f); our mark in its
   # environment is how stop finds it.
   env "$MARK" setsid /usr/sbin/afsd.fuse -dynroot -fakestat -confdir "$CONFDIR" -cachedir "$CACHEDIR" \
-    -blocks $CACHE_BLOCKS -chunksize 20 -stat 20000 -mountdir "$MOUNT" -nosettime \
+    -blocks $CACHE_BLOCKS -files 8192 -chunksize 20 -stat 20000 -mountdir "$MOUNT" -nosettime \
     </dev/null >>"$LOGDIR/afsd.fuse.log" 2>&1 &
   wait_for 60 "the $MOUNT FUSE mount" afs_mount_healthy
 }
@@ -382,6 +388,7 @@ cell_start() {
   wait_for 120 "the file server's address in the VLDB" fs_registered
   wait_for 60 "the /vicepa partition" partition_up
   build_fixture
+  log "checking volumes, ACLs and mount points"
   setup_tree
   touch "$STATEDIR/setup-done"
   start_fuse
