@@ -262,6 +262,11 @@ export class Server extends CountedRecord implements ServerInfo {
 
   private async giveUpAllCallBacks(): Promise<void> {
     const net = this.cell.net;
+    // After close() every call is refused anyway; don't hand an aborted signal to the transport.
+    if (net.signal.aborted) {
+      this.trace('give_up_cb_failed', 'net closed');
+      return;
+    }
     this.useServer('use_give_up_cb', false);
     const timeout = new AbortController();
     this.giveUpTimer = net.clock.setTimer(

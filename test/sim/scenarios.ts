@@ -390,7 +390,69 @@ export function cellDnsRefresh(): Promise<void> {
   });
 }
 
+/** inspect(): cells, servers (uuid, addresses, ref, use, flags, timer due), volumes, server lists. */
+export function inspectSnapshot(): Promise<void> {
+  return scenario(async (w) => {
+    w.addServer('a.test', U1, [A1]);
+    w.addServer('a.test', U2, [A2]);
+    w.addVolume('a.test', 'vol', 400, [U2, U1]);
+    const cell = await w.run(w.net.lookupCell('A.Test', { vlServers: VL }));
+    const vol = await w.run(cell.lookupVolume('vol'));
+    const extra = await w.run(cell.lookupServer(U1));
+    extra.unuseServer('unuse_lookup');
+    const snap = w.net.inspect();
+    assert.equal(snap.live, true);
+    assert.deepEqual(
+      snap.cells.map((c) => [c.name, c.state, c.use, c.vlServers, c.inMap]),
+      [['a.test', 'ACTIVE', 1, VL, true]],
+    );
+    // cell refs: the net map's + one per server + the volume's + our use
+    assert.equal(snap.cells[0]!.ref, 1 + 2 + 1 + 1);
+    assert.deepEqual(
+      snap.servers.map((s) => [s.uuid, s.addrs, s.ref, s.use, s.flags, s.inMap]),
+      [
+        [U1, [A1], 2, 1, ['RESPONDING'], true],
+        [U2, [A2], 2, 1, ['RESPONDING'], true],
+      ],
+    );
+    assert.equal(snap.servers[0]!.timerDue, null, 'in use: no timer');
+    assert.deepEqual(snap.volumes, [
+      {
+        cell: 'a.test',
+        id: 400,
+        name: 'vol',
+        debugId: vol.debugId,
+        ref: 2,
+        use: 1,
+        flags: [],
+        timerDue: null,
+        updateAt: w.clock.now() + 3600_000,
+        servers: [
+          { uuid: U1, flags: 4 },
+          { uuid: U2, flags: 4 },
+        ],
+      },
+    ]);
+    vol.unuseVolume('unuse_user');
+    assert.equal(
+      w.net.inspect().volumes[0]!.timerDue,
+      w.clock.now() + 60_000,
+      'idle volume shows its GC due',
+    );
+    cell.unuseCell('unuse_lookup');
+    await w.closeClean();
+    assert.deepEqual(w.net.inspect(), {
+      live: false,
+      now: w.clock.now(),
+      cells: [],
+      servers: [],
+      volumes: [],
+    });
+  });
+}
+
 export const scenarios = {
+  inspectSnapshot,
   cellRemovedBeforeServers,
   concurrentCreationFirstFails,
   useUnuseStormAroundExpiry,
