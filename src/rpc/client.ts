@@ -222,7 +222,7 @@ export interface IncomingCall<D extends AnyRpcDef = AnyRpcDef> {
   call: RxCall;
 }
 
-export type Handlers<S extends Service<Record<string, AnyRpcDef>>> = {
+export type Handlers<S extends { rpcs: Record<string, AnyRpcDef> }> = {
   [K in keyof S['rpcs']]?: (
     inc: IncomingCall<S['rpcs'][K]>,
   ) => ResultIn<S['rpcs'][K]> | Promise<ResultIn<S['rpcs'][K]>>;
@@ -233,11 +233,11 @@ export type Handlers<S extends Service<Record<string, AnyRpcDef>>> = {
  * handler get RXGEN_OPCODE; undecodable arguments get RXGEN_SS_UNMARSHAL; a handler that throws
  * RpcAbort sends that code.
  */
-export function serveRpc<S extends Service<Record<string, AnyRpcDef>>>(
+export function serveRpc<D extends Record<string, AnyRpcDef>>(
   ep: RxEndpoint,
   serviceId: number,
-  service: S,
-  handlers: Handlers<S>,
+  service: Service<D>,
+  handlers: Handlers<Service<D>>,
   onError?: (e: unknown, peer: RxPeer) => void,
 ): void {
   const byName = new Map<string, string>();

@@ -1,0 +1,51 @@
+// Printing for the CLI: text for people, --json for scripts, errors on stderr with stable exit codes.
+
+import { AfsError } from '../rpc/errors.js';
+
+/** Exit codes a script can rely on. */
+export const EXIT = {
+  OK: 0,
+  FAILURE: 1, // the operation failed (the message says why)
+  USAGE: 2, // bad command line
+  NOT_FOUND: 3, // ENOENT and friends
+  PERMISSION: 4, // EACCES / EPERM
+  UNREACHABLE: 5, // no server answered (RX_CALL_DEAD, timeouts)
+} as const;
+
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+export function jsonReplacer(_k: string, v: unknown): unknown {
+  if (typeof v === 'bigint') return v.toString();
+  if (v instanceof Uint8Array) return Buffer.from(v).toString('hex');
+  if (
+    v &&
+    typeof v === 'object' &&
+    (v as { type?: string }).type === 'Buffer' &&
+    Array.isArray((v as { data?: unknown }).data)
+  ) {
+    return Buffer.from((v as { data: number[] }).data).toString('hex');
+  }
+  return v;
+}
+
+export function printJson(v: unknown): void {
+  process.stdout.write(`${JSON.stringify(v, jsonReplacer, 2)}\n`);
+}
+
+export function exitCodeFor(e: unknown): number {
+  if (e instanceof UsageError) return EXIT.USAGE;
+  if (e instanceof AfsError) {
+    if (e.code === 'ENOENT' || e.code === 'ENXIO' || e.code === 'ENODEV') return EXIT.NOT_FOUND;
+    if (e.code === 'EACCES' || e.code === 'EPERM') return EXIT.PERMISSION;
+    if (e.afsCode === -1 || e.afsCode === -3 || e.code === 'ETIMEDOUT' || e.code === 'EHOSTUNREACH')
+      return EXIT.UNREACHABLE;
+  }
+  return EXIT.FAILURE;
+}
+
+export function describeError(e: unknown): string {
+  if (e instanceof Error) return e.message;
+  return String(e);
+}
