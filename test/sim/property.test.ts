@@ -14,7 +14,8 @@ test(`record lifecycle holds over ${RUNS} random schedules`, { timeout: 10 * 60_
     `property: ${r.runs} schedules in ${secs}s (seed ${seed}); rare states reached: ` +
       `failed creation with waiters in ${r.rare.runsWithFailedCreationWithWaiters} schedules ` +
       `(${r.rare.failedCreationWithWaiters} times), purge with active servers in ${r.rare.runsWithPurgeWithActive} ` +
-      `(${r.rare.purgeWithActiveServers}), close mid-destroy in ${r.rare.runsWithCloseMidDestroy} (${r.rare.closeMidDestroy})`,
+      `(${r.rare.purgeWithActiveServers}), close mid-destroy in ${r.rare.runsWithCloseMidDestroy} (${r.rare.closeMidDestroy}), ` +
+      `destroyer raced by a re-use in ${r.rare.runsWithDestroyerRaced} (${r.rare.destroyerRaced})`,
   );
   assert.equal(r.failed, false, r.counterexample ?? '');
   assert.equal(r.runs, RUNS);

@@ -51,7 +51,12 @@ test('consecutive queued readers are granted together after a writer', async () 
   const l = new RwLock();
   const w = await l.write();
   const got: number[] = [];
-  const rs = [1, 2, 3].map((i) => l.read().then((rel) => (got.push(i), rel)));
+  const rs = [1, 2, 3].map((i) =>
+    l.read().then((rel) => {
+      got.push(i);
+      return rel;
+    }),
+  );
   w();
   const rels = await Promise.all(rs);
   assert.deepEqual(got, [1, 2, 3]);
