@@ -174,7 +174,8 @@ EOF
 # The cell's DES key; every byte odd parity, or ticket minting fails silently and -localauth
 # falls back to unauthenticated.
 write_keyfile() {
-  if asetkey list 2>/dev/null | grep -q 'kvno'; then return 0; fi
+  # only the rxkad (DES) key counts: scripts/kdc adds rxkad_krb5 keys of its own
+  if asetkey list 2>/dev/null | grep -qE '^rxkad[[:space:]]+kvno'; then return 0; fi
   local hex="" b i
   for i in $(od -An -tu1 -N8 /dev/urandom); do
     b=$((i & 0xfe))
