@@ -2,9 +2,11 @@
 // address changes, incoming CM calls, lock-holding readers and close, run on the real record code
 // under the fake clock, with every invariant checked after every step and at the end.
 
+import diagnosticsChannel from 'node:diagnostics_channel';
 import fc from 'fast-check';
 import type { Cell } from '../../src/afs/cell.js';
 import type { NetStats } from '../../src/afs/net.js';
+import { TRACE_CHANNELS, type TraceEvent } from '../../src/afs/trace.js';
 import { mulberry32 } from './rng.js';
 import { World } from './world.js';
 
@@ -36,6 +38,8 @@ export interface Schedule {
   failures: { cell: number; uuid: number; n: number; kind: 'vl' | 'probe' }[];
   actions: Action[];
   closeAt: number | null;
+  /** Instead of at closeAt, close at the first destroyer step seen after closeAt (close mid-destroy). */
+  closeMidDestroy: boolean;
   seed: number;
 }
 
@@ -147,6 +151,7 @@ export const scheduleArb: fc.Arbitrary<Schedule> = fc.record({
     fc.integer({ min: 0, max: 32 }).map((x) => x * 250),
     { nil: null, freq: 3 },
   ),
+  closeMidDestroy: fc.boolean(),
   seed: fc.integer(),
 });
 
@@ -317,11 +322,22 @@ export async function runSchedule(sched: Schedule): Promise<ScheduleResult> {
     );
   }
   let closing: Promise<unknown> | null = null;
-  if (sched.closeAt !== null) {
+  const startClose = () => {
+    closing = net.close({ timeout: 60_000 }).catch((e) => checker.fail(`close rejected: ${String(e)}`));
+  };
+  const onDestroyerStep = (m: unknown) => {
+    const e = m as TraceEvent;
+    if (closing || !net.live || clock.now() < sched.closeAt! || !net.record(e.debugId)) return;
+    if (e.reason === 'see_destroyer' || e.reason === 'give_up_cb')
+      queueMicrotask(() => closing ?? startClose());
+  };
+  if (sched.closeAt !== null && sched.closeMidDestroy) {
+    diagnosticsChannel.subscribe(TRACE_CHANNELS.server, onDestroyerStep);
+  } else if (sched.closeAt !== null) {
     actors.push(
       new Promise<void>((resolve) => {
         clock.setTimer(() => {
-          closing = net.close({ timeout: 60_000 }).catch((e) => checker.fail(`close rejected: ${String(e)}`));
+          startClose();
           resolve();
         }, sched.closeAt!);
       }),
@@ -333,22 +349,25 @@ export async function runSchedule(sched: Schedule): Promise<ScheduleResult> {
       n = actors.length;
       await w.run(Promise.all(actors), 600_000);
     }
-    if (closing) {
-      await w.run(closing, 120_000);
-      checker.checkEmpty('after close');
-    } else {
-      // Everyone let go: within the GC delays (+ bound) every record must be gone by itself.
+    if (!closing) {
+      // Everyone let go: within the GC delays (+ bound) every record must be gone by itself
+      // (unless a destroyer step triggers the mid-destroy close on the way).
       await w.advance(
         GC.volumeGcDelayMs + GC.serverGcDelayMs + GC.cellGcDelayMs + GC.giveUpTimeoutMs + 3 * BOUND,
       );
-      checker.checkEmpty('after idle');
-      await w.run(net.close({ timeout: 60_000 }));
+      if (!closing) {
+        checker.checkEmpty('after idle');
+        startClose();
+      }
     }
+    await w.run(closing!, 120_000);
+    checker.checkEmpty('after close');
     if (w.transportClosed !== 1) checker.fail(`transport closed ${w.transportClosed} times`);
     if (clock.pending !== 0) checker.fail(`${clock.pending} timer(s) pending at the end`);
   } catch (e) {
     checker.fail(`schedule threw: ${String(e)}`);
   } finally {
+    diagnosticsChannel.unsubscribe(TRACE_CHANNELS.server, onDestroyerStep);
     w.dispose();
   }
   return { violations: checker.violations, stats: { ...net.stats } };
