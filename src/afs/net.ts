@@ -79,7 +79,7 @@ export class Net {
     this.options = {
       serverGcDelayMs: opts.serverGcDelayMs ?? 10_000,
       cellGcDelayMs: opts.cellGcDelayMs ?? 10_000,
-      volumeGcDelayMs: opts.volumeGcDelayMs ?? 60_000,
+      volumeGcDelayMs: opts.volumeGcDelayMs ?? 10_000,
       volumeRefreshMs: opts.volumeRefreshMs ?? 3600_000,
       giveUpTimeoutMs: opts.giveUpTimeoutMs ?? 5_000,
       traceHistory: opts.traceHistory ?? 32,

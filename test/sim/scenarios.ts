@@ -6,6 +6,7 @@ import diagnosticsChannel from 'node:diagnostics_channel';
 import { NetClosedError, RecordLeakError, ServerCreateError } from '../../src/afs/record-errors.js';
 import type { Server } from '../../src/afs/server.js';
 import { TRACE_CHANNELS, type TraceEvent } from '../../src/afs/trace.js';
+import { mulberry32 } from './rng.js';
 import { World } from './world.js';
 
 const VL = ['127.0.0.1:7003'];
@@ -160,6 +161,57 @@ export function useUnuseStormAroundExpiry(): Promise<void> {
       await w.closeClean();
     },
     { cellGcDelayMs: 600_000 },
+  );
+}
+
+/** A seeded storm of lookups, calls and CM calls landing within a few ms of each timer expiry. */
+export function seededStormAroundExpiry(seed = 42): Promise<void> {
+  return scenario(
+    async (w) => {
+      const G = 1000;
+      const rnd = mulberry32(seed);
+      w.addServer('a.test', U1, [A1]);
+      const cell = await w.run(w.net.lookupCell('a.test', { vlServers: VL, noGc: true }));
+      let s = await w.run(cell.lookupServer(U1));
+      s.unuseServer('unuse_lookup');
+      const open: { end(): void }[] = [];
+      for (let round = 0; round < 60; round++) {
+        const due = s.timerDue;
+        if (due === null && open.length === 0) break;
+        // Jump to within ±3 ms of the expiry (or a little on while calls are open).
+        const target =
+          due === null ? w.clock.now() + 1 + Math.floor(rnd() * 5) : due - 3 + Math.floor(rnd() * 7);
+        if (target > w.clock.now()) await w.advance(target - w.clock.now());
+        if (s.freed) {
+          assert.equal(open.length, 0, 'never destroyed while a call is open');
+          s = await w.run(cell.lookupServer(U1)); // a fresh record
+          s.unuseServer('unuse_lookup');
+          continue;
+        }
+        const r = rnd();
+        if (r < 0.3) {
+          const again = await w.run(cell.lookupServer(U1));
+          assert.equal(again, s, 'a record not yet expired is found again, never duplicated');
+          again.unuseServer('unuse_lookup');
+        } else if (r < 0.55) {
+          const p = w.peers.lookup(A1);
+          if (p) open.push(p.beginCall('use_cm_call'));
+        } else if (r < 0.8 && s.use > 0) {
+          open.push(s.beginCall());
+        } else if (open.length > 0) {
+          open.splice(Math.floor(rnd() * open.length), 1)[0]!.end();
+        }
+      }
+      for (const c of open.splice(0)) c.end();
+      const last = s.unuseTime;
+      await w.advance(last + G - w.clock.now() - 1);
+      assert.ok(!s.freed, 'not before the GC delay after the last unuse');
+      await w.advance(10);
+      assert.ok(s.freed, 'collected once idle for the GC delay');
+      cell.unuseCell('unuse_lookup');
+      await w.closeClean();
+    },
+    { serverGcDelayMs: 1000, boundMs: 20 },
   );
 }
 
@@ -456,6 +508,7 @@ export const scenarios = {
   cellRemovedBeforeServers,
   concurrentCreationFirstFails,
   useUnuseStormAroundExpiry,
+  seededStormAroundExpiry,
   lastUserIsACall,
   addressChangeWithCallsInFlight,
   closeDuringCreation,
