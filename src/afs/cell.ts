@@ -28,7 +28,7 @@ const DNS_MIN_TTL_MS = 10 * 60_000;
 const DNS_MAX_TTL_MS = 24 * 3600_000;
 const DNS_RETRY_MS = 10_000;
 
-export class Cell extends CountedRecord implements VolumeCellHost, CellInfo {
+export class Cell extends CountedRecord<CellTraceReason> implements VolumeCellHost, CellInfo {
   readonly kind = 'cell' as const;
   state: CellState = 'SETTING_UP';
   vlServers: readonly string[];
@@ -102,17 +102,6 @@ export class Cell extends CountedRecord implements VolumeCellHost, CellInfo {
   }
 
   // ---- named ref/use operations ----
-
-  get(reason: CellTraceReason): void {
-    this.incRef();
-    this.trace(reason);
-  }
-
-  put(reason: CellTraceReason): void {
-    const zero = this.decRef();
-    this.trace(reason);
-    if (zero) this.free();
-  }
 
   useCell(reason: CellTraceReason): void {
     this.incRef();
@@ -264,7 +253,7 @@ export class Cell extends CountedRecord implements VolumeCellHost, CellInfo {
     this.put('put_remove');
   }
 
-  private free(): void {
+  protected free(): void {
     this.shutdownTimer();
     this.freed = true;
     this.trace('free');

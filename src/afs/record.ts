@@ -7,7 +7,7 @@ import { publishTrace, type RecordKind, type TraceReason, TraceRing } from './tr
 
 let nextDebugId = 1;
 
-export abstract class CountedRecord {
+export abstract class CountedRecord<R extends TraceReason = TraceReason> {
   abstract readonly kind: RecordKind;
   abstract readonly id: string;
   readonly debugId = nextDebugId++;
@@ -34,7 +34,23 @@ export abstract class CountedRecord {
   /** Flag names for inspection and leak reports. */
   abstract flagList(): string[];
 
-  trace(reason: TraceReason, note?: string): void {
+  /** Takes a ref (lifetime only). */
+  get(reason: R): void {
+    this.incRef();
+    this.trace(reason);
+  }
+
+  /** Drops a ref; the last one frees the record. */
+  put(reason: R): void {
+    const zero = this.decRef();
+    this.trace(reason);
+    if (zero) this.free();
+  }
+
+  /** Called once when the last ref is dropped. */
+  protected abstract free(): void;
+
+  trace(reason: R, note?: string): void {
     const e = {
       kind: this.kind,
       id: this.id,

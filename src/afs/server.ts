@@ -48,7 +48,7 @@ export interface ServerCellHost {
 
 type CreationOutcome = { ok: true } | { ok: false; error: unknown };
 
-export class Server extends CountedRecord implements ServerInfo {
+export class Server extends CountedRecord<ServerTraceReason> implements ServerInfo {
   readonly kind = 'server' as const;
   readonly flags = new Set<ServerFlag>(['UNCREATED']);
   addrs: string[] = [];
@@ -122,17 +122,6 @@ export class Server extends CountedRecord implements ServerInfo {
   }
 
   // ---- named ref/use operations ----
-
-  get(reason: ServerTraceReason): void {
-    this.incRef();
-    this.trace(reason);
-  }
-
-  put(reason: ServerTraceReason): void {
-    const zero = this.decRef();
-    this.trace(reason);
-    if (zero) this.free();
-  }
 
   /** Takes a ref and a use. activate=false (incoming CM calls) leaves the GC timer alone. */
   useServer(reason: ServerTraceReason, activate = true): void {
@@ -285,7 +274,7 @@ export class Server extends CountedRecord implements ServerInfo {
     }
   }
 
-  private free(): void {
+  protected free(): void {
     this.shutdownTimer();
     this.freed = true;
     this.trace('free');

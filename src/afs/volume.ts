@@ -23,7 +23,7 @@ export interface VolumeCellHost extends ServerCellHost {
   put(reason: 'put_server' | 'put_volume'): void;
 }
 
-export class Volume extends CountedRecord {
+export class Volume extends CountedRecord<VolumeTraceReason> {
   readonly kind = 'volume' as const;
   readonly flags = new Set<VolumeFlag>();
   readonly volumeId: number;
@@ -75,17 +75,6 @@ export class Volume extends CountedRecord {
 
   flagList(): string[] {
     return [...this.flags].sort();
-  }
-
-  get(reason: VolumeTraceReason): void {
-    this.incRef();
-    this.trace(reason);
-  }
-
-  put(reason: VolumeTraceReason): void {
-    const zero = this.decRef();
-    this.trace(reason);
-    if (zero) this.free();
   }
 
   useVolume(reason: VolumeTraceReason): void {
@@ -205,7 +194,7 @@ export class Volume extends CountedRecord {
     }
   }
 
-  private free(): void {
+  protected free(): void {
     this.shutdownTimer();
     this.freed = true;
     this.trace('free');
