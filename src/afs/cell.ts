@@ -105,8 +105,9 @@ export class Cell extends CountedRecord<CellTraceReason> implements VolumeCellHo
 
   useCell(reason: CellTraceReason): void {
     this.incRef();
-    this.incUse();
+    const n = this.incUse();
     this.trace(reason);
+    if (n === 1) this.rearm(); // in use: only a DNS refresh may remain due
   }
 
   unuseCell(reason: CellTraceReason): void {

@@ -124,3 +124,36 @@ export function inspectNet(net: NetLike, records: CountedRecord[]): NetSnapshot 
   snap.volumes.sort((a, b) => (a.cell === b.cell ? a.id - b.id : a.cell < b.cell ? -1 : 1));
   return snap;
 }
+
+const due = (at: number | null, now: number) =>
+  at === null ? '-' : `${Math.max(0, Math.round(at - now))}ms`;
+
+/** Text tables in the spirit of /proc/net/afs/{cells,servers,volumes} (for `tsafs debug records`). */
+export function formatSnapshot(s: NetSnapshot): string {
+  const out: string[] = [
+    `net ${s.live ? 'live' : 'closed'}`,
+    '',
+    'CELL             STATE       REF USE TIMER    VLSERVERS',
+  ];
+  for (const c of s.cells) {
+    out.push(
+      `${c.name.padEnd(16)} ${c.state.padEnd(11)} ${String(c.ref).padStart(3)} ${String(c.use).padStart(3)} ` +
+        `${due(c.timerDue, s.now).padEnd(8)} ${c.vlServers.join(',')}${c.inMap ? '' : ' (removed)'}`,
+    );
+  }
+  out.push('', 'SERVER                               CELL             REF USE TIMER    FLAGS / ADDRESSES');
+  for (const v of s.servers) {
+    out.push(
+      `${v.uuid.padEnd(36)} ${v.cell.padEnd(16)} ${String(v.ref).padStart(3)} ${String(v.use).padStart(3)} ` +
+        `${due(v.timerDue, s.now).padEnd(8)} ${v.flags.join(',') || '-'} ${v.addrs.join(',')}`,
+    );
+  }
+  out.push('', 'VOLUME       CELL             NAME             REF USE TIMER    SERVERS');
+  for (const v of s.volumes) {
+    out.push(
+      `${String(v.id).padEnd(12)} ${v.cell.padEnd(16)} ${v.name.padEnd(16)} ${String(v.ref).padStart(3)} ` +
+        `${String(v.use).padStart(3)} ${due(v.timerDue, s.now).padEnd(8)} ${v.servers.map((e) => e.uuid).join(',')}`,
+    );
+  }
+  return `${out.join('\n')}\n`;
+}

@@ -119,9 +119,11 @@ export class Net {
         if (!c) {
           c = new Cell(this, key, opts);
           this.cells.set(key, c);
+          c.useCell('use_lookup');
           c.queueManager();
+        } else {
+          c.useCell('use_lookup');
         }
-        c.useCell('use_lookup');
         return c;
       });
     }

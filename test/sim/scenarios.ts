@@ -3,6 +3,7 @@
 
 import assert from 'node:assert/strict';
 import diagnosticsChannel from 'node:diagnostics_channel';
+import { formatSnapshot } from '../../src/afs/inspect.js';
 import { NetClosedError, RecordLeakError, ServerCreateError } from '../../src/afs/record-errors.js';
 import type { Server } from '../../src/afs/server.js';
 import { TRACE_CHANNELS, type TraceEvent } from '../../src/afs/trace.js';
@@ -458,6 +459,7 @@ export function inspectSnapshot(): Promise<void> {
       snap.cells.map((c) => [c.name, c.state, c.use, c.vlServers, c.inMap]),
       [['a.test', 'ACTIVE', 1, VL, true]],
     );
+    assert.equal(snap.cells[0]!.timerDue, null, 'a cell in use has no GC timer');
     // cell refs: the net map's + one per server + the volume's + our use
     assert.equal(snap.cells[0]!.ref, 1 + 2 + 1 + 1);
     assert.deepEqual(
@@ -485,12 +487,17 @@ export function inspectSnapshot(): Promise<void> {
         ],
       },
     ]);
+    const text = formatSnapshot(snap);
+    assert.match(text, /^a\.test +ACTIVE +5 +1 +- +127\.0\.0\.1:7003$/m);
+    assert.match(text, new RegExp(`^${U1} +a\\.test +2 +1 +- +RESPONDING ${A1}$`, 'm'));
+    assert.match(text, new RegExp(`^400 +a\\.test +vol +2 +1 +- +${U1},${U2}$`, 'm'));
     vol.unuseVolume('unuse_user');
     assert.equal(
       w.net.inspect().volumes[0]!.timerDue,
       w.clock.now() + 60_000,
       'idle volume shows its GC due',
     );
+    assert.match(formatSnapshot(w.net.inspect()), /^400 .* 60000ms /m);
     cell.unuseCell('unuse_lookup');
     await w.closeClean();
     assert.deepEqual(w.net.inspect(), {
