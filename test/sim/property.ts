@@ -87,7 +87,7 @@ export const actionArb: fc.Arbitrary<Action> = fc.oneof(
     }),
   },
   {
-    weight: 1,
+    weight: 3,
     arbitrary: fc.record({
       t: fc.constant('vldb' as const),
       at,
@@ -155,7 +155,14 @@ export const scheduleArb: fc.Arbitrary<Schedule> = fc.record({
   seed: fc.integer(),
 });
 
-const GC = { serverGcDelayMs: 1000, cellGcDelayMs: 2500, volumeGcDelayMs: 2000, giveUpTimeoutMs: 500 };
+// The hourly VLDB refresh is compressed to 1.5 s so schedules see address and site changes.
+const GC = {
+  serverGcDelayMs: 1000,
+  cellGcDelayMs: 2500,
+  volumeGcDelayMs: 2000,
+  giveUpTimeoutMs: 500,
+  volumeRefreshMs: 1500,
+};
 // Longest a destroyer may wait behind one lock-holding reader (walk ≤ 1000 ms) plus op latency.
 const BOUND = 1200;
 
@@ -212,6 +219,7 @@ export async function runSchedule(sched: Schedule): Promise<ScheduleResult> {
             for (const e of v.servers.entries) checker.checkReturned(e.server);
             await v.ensureCurrent();
             for (const call of a.calls) {
+              await v.ensureCurrent(); // as rotation does before each operation
               const list = v.servers.entries;
               const s = list[call.server % list.length]!.server;
               const rpc = s.beginCall();

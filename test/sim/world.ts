@@ -13,6 +13,7 @@ export interface WorldOptions {
   cellGcDelayMs?: number;
   volumeGcDelayMs?: number;
   giveUpTimeoutMs?: number;
+  volumeRefreshMs?: number;
   boundMs?: number;
 }
 
@@ -33,6 +34,7 @@ export class World {
       cellGcDelayMs: o.cellGcDelayMs ?? 10_000,
       volumeGcDelayMs: o.volumeGcDelayMs ?? 60_000,
       giveUpTimeoutMs: o.giveUpTimeoutMs ?? 5_000,
+      volumeRefreshMs: o.volumeRefreshMs ?? 3600_000,
       closeTransport: () => {
         this.transportClosed++;
       },
