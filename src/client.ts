@@ -1,7 +1,8 @@
 // AfsClient: the public entry point. One client = one Rx endpoint (our outgoing calls and the
-// callback service on the same socket), one client UUID, and the cells it knows from CellServDB,
-// ThisCell or an in-code list.
+// callback service on the same socket), one client UUID, one Net of records (cells → volumes →
+// server lists → servers), and `client.fs`, the node:fs/promises-shaped API over /afs paths.
 
+import type { Cell } from './afs/cell.js';
 import {
   type CellConfig,
   DEFAULT_CELLSERVDB,
@@ -10,11 +11,18 @@ import {
   loadThisCell,
 } from './afs/cellservdb.js';
 import { CacheManagerService } from './afs/cmservice.js';
-import { FS_PORT, FS_SERVICE_ID, fetchRange, type ParallelFetchOptions } from './afs/fsclient.js';
+import { FileService } from './afs/fs-operation.js';
+import type { ParallelFetchOptions } from './afs/fsclient.js';
+import { Net } from './afs/net.js';
+import type { WalkOps } from './afs/path.js';
+import { RxPeerBinder, RxRecordOps } from './afs/rx-ops.js';
+import type { Server } from './afs/server.js';
 import { VlRotation } from './afs/vl-rotate.js';
+import type { Releasable } from './fs/context.js';
+import { AfsFs } from './fs/promises.js';
 import { AfsError } from './rpc/errors.js';
 import type { AFSFid } from './rpc/types.js';
-import { VLSF_RWVOL, type VldbEntry } from './rpc/vl.js';
+import type { VldbEntry } from './rpc/vl.js';
 import { RxEndpoint } from './rx/endpoint.js';
 import type { SecurityClass } from './rx/security/types.js';
 
@@ -27,25 +35,68 @@ export interface AfsClientOptions {
   cells?: Record<string, string[]>;
   /** The local cell (overrides ThisCell). */
   cell?: string;
+  /** Where the AFS namespace is rooted in paths (default "/afs"). */
+  mount?: string;
   /** Local address and port of the Rx endpoint. */
   bind?: { host?: string; port?: number };
-  /** Security for VL and FS calls (default rxnull: anonymous, only because it was asked for). */
+  /** Security for FS calls (default rxnull: anonymous, only because it was asked for). */
   security?: SecurityClass;
+  /** Grace before unused server/volume/cell records are dropped (ms; default 10 s). */
+  gcDelayMs?: number;
 }
+
+const VL_PORT = 7003;
 
 export class AfsClient {
   private started: Promise<void> | undefined;
   private ep: RxEndpoint | undefined;
   private cmService: CacheManagerService | undefined;
-  private cellList = new Map<string, string[]>();
-  private localCell: string | undefined;
+  private netRecords: Net | undefined;
+  private ops: RxRecordOps | undefined;
+  private files: FileService | undefined;
+  private readonly cellList = new Map<string, string[]>();
+  private readonly cellRecords = new Map<string, Promise<Cell>>();
   private readonly vlByCell = new Map<string, VlRotation>();
-  private closed = false;
+  private readonly held = new Set<Releasable>();
+  private localCell: string | undefined;
+  private closing: Promise<void> | undefined;
+  /** The node:fs/promises-shaped API. */
+  readonly fs: AfsFs;
+  readonly mount: string;
 
-  constructor(readonly options: AfsClientOptions = {}) {}
+  constructor(readonly options: AfsClientOptions = {}) {
+    this.mount = (options.mount ?? '/afs').replace(/\/+$/, '') || '/afs';
+    const client = this;
+    const walkOps: WalkOps = {
+      knownCell: (name) => client.cellList.has(name.toLowerCase()),
+      defaultCell: () => client.localCell,
+      vldb: (cell, volume, signal) => client.vldbEntry(volume, cell, signal),
+      fetchWhole: async (cell, fid, max, signal) =>
+        client.fileService.fetchWhole(await client.cell(cell), fid, max, { signal }),
+      fetchStatus: async (cell, fid, signal) =>
+        (await client.fileService.fetchStatus(await client.cell(cell), fid, { signal })).status,
+    };
+    this.fs = new AfsFs({
+      ready: () => client.start(),
+      mount: this.mount,
+      get files() {
+        return client.fileService;
+      },
+      walkOps,
+      cell: (name) => client.cell(name),
+      cellNames: () => [...client.cellList.keys()],
+      vldb: (cell, volume, signal) => client.vldbEntry(volume, cell, signal),
+      serverAddrs: async (cell, uuid, signal) => (await (await client.vl(cell)).getAddrs(uuid, signal)).addrs,
+      track: (r) => {
+        client.held.add(r);
+        return () => client.held.delete(r);
+      },
+    });
+  }
 
-  /** Opens the endpoint and reads the cell configuration (done lazily by every operation). */
+  /** Opens the endpoint and reads the cell configuration (every operation does this lazily). */
   start(): Promise<void> {
+    if (this.closing) return Promise.reject(new AfsError('ERR_CLIENT_CLOSED', 'the client is closed'));
     this.started ??= this.doStart();
     return this.started;
   }
@@ -70,19 +121,40 @@ export class AfsClient {
         if (o.thisCell !== undefined) throw e;
       }
     }
-    this.ep = await RxEndpoint.open({ host: o.bind?.host, port: o.bind?.port });
-    this.cmService = new CacheManagerService(this.ep);
+    const ep = await RxEndpoint.open({ host: o.bind?.host, port: o.bind?.port });
+    this.ep = ep;
+    this.cmService = new CacheManagerService(ep);
+    this.ops = new RxRecordOps(ep);
+    const gc = o.gcDelayMs;
+    this.netRecords = new Net({
+      ops: this.ops,
+      peers: new RxPeerBinder<Server>(ep),
+      closeTransport: () => ep.close(),
+      ...(gc === undefined ? {} : { serverGcDelayMs: gc, volumeGcDelayMs: gc, cellGcDelayMs: gc }),
+    });
+    this.files = new FileService(ep, o.security, this.netRecords.signal);
+  }
+
+  private ready<T>(v: T | undefined): T {
+    if (v === undefined)
+      throw new AfsError('ENOTCONN', 'ENOTCONN: the client has not started (await client.start())');
+    return v;
   }
 
   get endpoint(): RxEndpoint {
-    if (!this.ep)
-      throw new AfsError('ENOTCONN', 'ENOTCONN: the client has not started (await client.start())');
-    return this.ep;
+    return this.ready(this.ep);
   }
 
   get cm(): CacheManagerService {
-    if (!this.cmService) throw new AfsError('ENOTCONN', 'ENOTCONN: the client has not started');
-    return this.cmService;
+    return this.ready(this.cmService);
+  }
+
+  get net(): Net {
+    return this.ready(this.netRecords);
+  }
+
+  private get fileService(): FileService {
+    return this.ready(this.files);
   }
 
   /** The cell names this client knows. */
@@ -102,15 +174,27 @@ export class AfsClient {
     return name;
   }
 
-  /** VL rotation for a cell. */
+  /** The cell's record (the client holds a use on it until close). */
+  async cell(name?: string): Promise<Cell> {
+    await this.start();
+    const key = this.cellName(name);
+    let p = this.cellRecords.get(key);
+    if (!p) {
+      const servers = (this.cellList.get(key) ?? []).map((s) => (s.includes(':') ? s : `${s}:${VL_PORT}`));
+      p = this.net.lookupCell(key, { vlServers: servers, noGc: true });
+      this.cellRecords.set(key, p);
+      p.catch(() => this.cellRecords.delete(key));
+    }
+    return p;
+  }
+
+  /** VL rotation for a cell (for VLDB questions outside the record layer). */
   async vl(cell?: string): Promise<VlRotation> {
     await this.start();
     const name = this.cellName(cell);
     let r = this.vlByCell.get(name);
     if (!r) {
-      r = new VlRotation(this.endpoint, () => this.cellList.get(name) ?? [], {
-        security: this.options.security,
-      });
+      r = new VlRotation(this.endpoint, () => this.cellList.get(name) ?? []);
       this.vlByCell.set(name, r);
     }
     return r;
@@ -121,29 +205,15 @@ export class AfsClient {
     return (await this.vl(cell)).getEntry(String(volume), signal);
   }
 
-  /** The address of the server holding the RW instance of a volume. */
-  async fileServerFor(entry: VldbEntry, cell?: string, signal?: AbortSignal): Promise<string> {
-    const site = entry.sites.find((s) => s.flags & VLSF_RWVOL) ?? entry.sites[0];
-    if (!site) throw new AfsError('ENXIO', `ENXIO: volume ${entry.name} has no sites`);
-    if (site.addr !== null) return ipString(site.addr);
-    const r = await (await this.vl(cell)).getAddrs(site.uuid!, signal);
-    if (r.addrs.length === 0)
-      throw new AfsError('EHOSTUNREACH', `EHOSTUNREACH: no addresses for server of ${entry.name}`);
-    return r.addrs[0]!;
-  }
-
-  /** Read a whole file (or a range) by FID, streaming to `sink`. Returns bytes read. */
+  /** Read a whole file (or a range) by FID, streaming to `sink`. */
   async fetchByFid(
     fid: AFSFid,
     sink: (chunk: Buffer) => void | Promise<void>,
     opts: ParallelFetchOptions & { cell?: string; pos?: number; length?: number } = {},
   ): Promise<{ total: number; length: number }> {
-    const entry = await this.vldbEntry(fid.volume, opts.cell, opts.signal);
-    const host = await this.fileServerFor(entry, opts.cell, opts.signal);
-    const t = { host, port: FS_PORT, serviceId: FS_SERVICE_ID, security: this.options.security };
-    const r = await fetchRange(
-      this.endpoint,
-      t,
+    const cell = await this.cell(opts.cell);
+    const r = await this.fileService.fetchData(
+      cell,
       fid,
       opts.pos ?? 0,
       opts.length ?? Number.MAX_SAFE_INTEGER,
@@ -153,18 +223,35 @@ export class AfsClient {
     return { total: r.total, length: r.status.length };
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    if (this.started) await this.started.catch(() => {});
-    await this.ep?.close();
+  /** The records as they are now (the /proc/net/afs of tsafs). */
+  inspect() {
+    return this.net.inspect();
+  }
+
+  /**
+   * Release held locks, give back the cells, let every record go (GiveUpAllCallBacks to servers
+   * that may hold callbacks), close the endpoint. With `timeout`, never waits longer: it then
+   * rejects with a leak error naming what is still alive, with every socket and timer released.
+   */
+  close(opts: { timeout?: number } = {}): Promise<void> {
+    this.closing ??= this.doClose(opts.timeout ?? 15_000);
+    return this.closing;
+  }
+
+  private async doClose(timeout: number): Promise<void> {
+    if (!this.started) return;
+    await this.started.catch(() => {});
+    for (const r of [...this.held]) await r.release().catch(() => {});
+    for (const p of this.cellRecords.values()) {
+      const c = await p.catch(() => undefined);
+      c?.unuseCell('unuse_lookup');
+    }
+    this.cellRecords.clear();
+    if (this.netRecords) await this.netRecords.close({ timeout });
+    else await this.ep?.close();
   }
 }
 
 function serversOf(c: CellConfig): string[] {
   return c.servers.map((s) => s.addr);
-}
-
-function ipString(n: number): string {
-  return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
 }

@@ -1,0 +1,722 @@
+// client.fs: the node:fs/promises shapes users know (readFile, writeFile, readdir, stat, mkdir,
+// rm, rename, link, symlink, readlink, open, streams) over AFS paths, plus the AFS extras
+// (ACLs, volume status, whereis, locks, mount points). Every method takes an AbortSignal.
+// Names are bytes in AFS: paths and names may be Buffers; `encoding: 'buffer'` returns Buffers.
+
+import { type Acl, formatAcl, parseAcl } from '../afs/acl.js';
+import { AfsDirectory } from '../afs/dir.js';
+import { formatMountPoint } from '../afs/mountpoint.js';
+import { type Frame, MAX_DIR_BYTES, walk, walkParent } from '../afs/path.js';
+import { AfsError } from '../rpc/errors.js';
+import { FS } from '../rpc/fs.js';
+import {
+  type AFSFetchStatus,
+  type AFSFid,
+  FILE_TYPE_DIRECTORY,
+  FILE_TYPE_FILE,
+  storeStatus,
+} from '../rpc/types.js';
+import { VLSF_DONTUSE, VLSF_ROVOL, VLSF_RWVOL } from '../rpc/vl.js';
+import type { FsContext } from './context.js';
+import { AfsFileHandle, type OpenFlags, parseFlags } from './handle.js';
+import { AfsLock } from './lock.js';
+import { AfsDirent, AfsStats, kindOf } from './stats.js';
+import {
+  createReadStream,
+  createWriteStream,
+  type ReadStreamOptions,
+  type WriteStreamOptions,
+} from './streams.js';
+
+export type PathLike = string | Buffer;
+export interface SignalOpt {
+  signal?: AbortSignal;
+}
+type Encoding = BufferEncoding | 'buffer' | null | undefined;
+
+const STORE_CHUNK = 64 << 20;
+const now = () => Math.floor(Date.now() / 1000);
+const shown = (p: PathLike) => (typeof p === 'string' ? p : p.toString());
+
+function toBuffer(data: string | Uint8Array, encoding: BufferEncoding = 'utf8'): Buffer {
+  return typeof data === 'string'
+    ? Buffer.from(data, encoding)
+    : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+}
+
+function decodeName(name: Buffer, encoding: Encoding): string | Buffer {
+  return encoding === 'buffer' ? Buffer.from(name) : name.toString(encoding ?? 'utf8');
+}
+
+export interface WhereIs {
+  cell: string;
+  volume: string;
+  volumeId: number;
+  type: 'rw' | 'ro' | 'bk';
+  servers: string[];
+}
+
+export interface VolumeStatus {
+  volumeId: number;
+  name: string;
+  type: number;
+  online: boolean;
+  inService: boolean;
+  /** KiB; 0 = unlimited. */
+  maxQuota: number;
+  blocksInUse: number;
+  partBlocksAvail: number;
+  partMaxBlocks: number;
+  offlineMsg: string;
+  motd: string;
+}
+
+export class AfsFs {
+  constructor(private readonly ctx: FsContext) {}
+
+  // ---------------------------------------------------------------- walking
+
+  private async resolve(
+    path: PathLike,
+    syscall: string,
+    follow: boolean,
+    signal?: AbortSignal,
+  ): Promise<Frame | null> {
+    await this.ctx.ready();
+    const r = await walk(this.ctx.walkOps, this.ctx.mount, path, { follow, signal, syscall });
+    if (r.location.root) return null;
+    const { root: _r, ...frame } = r.location;
+    return frame;
+  }
+
+  private async frame(path: PathLike, syscall: string, signal?: AbortSignal, follow = true): Promise<Frame> {
+    const f = await this.resolve(path, syscall, follow, signal);
+    if (!f)
+      throw new AfsError('EISDIR', `EISDIR: the dynamic root holds no data, ${syscall} '${shown(path)}'`, {
+        syscall,
+        path: shown(path),
+      });
+    return f;
+  }
+
+  private async parent(path: PathLike, syscall: string, signal?: AbortSignal) {
+    await this.ctx.ready();
+    return walkParent(this.ctx.walkOps, this.ctx.mount, path, { syscall, signal });
+  }
+
+  private async lookupIn(dir: Frame, name: Buffer, signal?: AbortSignal): Promise<AFSFid | undefined> {
+    const { data } = await this.ctx.walkOps.fetchWhole(dir.cell, dir.fid, MAX_DIR_BYTES, signal);
+    const hit = new AfsDirectory(data).lookup(name);
+    return hit ? { volume: dir.fid.volume, vnode: hit.vnode, unique: hit.unique } : undefined;
+  }
+
+  private opts(syscall: string, path: PathLike, signal?: AbortSignal) {
+    return { syscall, path: shown(path), signal };
+  }
+
+  // ---------------------------------------------------------------- status
+
+  async stat(path: PathLike, o: SignalOpt = {}): Promise<AfsStats> {
+    const f = await this.resolve(path, 'stat', true, o.signal);
+    if (!f) return this.rootStats();
+    return new AfsStats(f.cell, f.fid, f.status);
+  }
+
+  async lstat(path: PathLike, o: SignalOpt = {}): Promise<AfsStats> {
+    const f = await this.resolve(path, 'lstat', false, o.signal);
+    if (!f) return this.rootStats();
+    return new AfsStats(f.cell, f.fid, f.status);
+  }
+
+  private rootStats(): AfsStats {
+    const st: AFSFetchStatus = {
+      interfaceVersion: 1,
+      fileType: FILE_TYPE_DIRECTORY,
+      linkCount: 2,
+      length: 2048,
+      dataVersion: 1n,
+      author: 0,
+      owner: 0,
+      callerAccess: 0x9,
+      anonymousAccess: 0x9,
+      mode: 0o755,
+      parentVnode: 1,
+      parentUnique: 1,
+      segSize: 0,
+      clientModTime: 0,
+      serverModTime: 0,
+      group: 0,
+      syncCounter: 0,
+      lockCount: 0,
+      errorCode: 0,
+    };
+    return new AfsStats('', { volume: 0, vnode: 1, unique: 1 }, st, 'directory');
+  }
+
+  async access(path: PathLike, o: SignalOpt = {}): Promise<void> {
+    await this.stat(path, o);
+  }
+
+  // ---------------------------------------------------------------- directories
+
+  readdir(
+    path: PathLike,
+    o?: SignalOpt & { withFileTypes?: false; encoding?: BufferEncoding | null },
+  ): Promise<string[]>;
+  readdir(path: PathLike, o: SignalOpt & { withFileTypes?: false; encoding: 'buffer' }): Promise<Buffer[]>;
+  readdir(
+    path: PathLike,
+    o: SignalOpt & { withFileTypes: true; encoding?: BufferEncoding | null },
+  ): Promise<AfsDirent<string>[]>;
+  readdir(
+    path: PathLike,
+    o: SignalOpt & { withFileTypes: true; encoding: 'buffer' },
+  ): Promise<AfsDirent<Buffer>[]>;
+  async readdir(
+    path: PathLike,
+    o: SignalOpt & { withFileTypes?: boolean; encoding?: Encoding } = {},
+  ): Promise<(string | Buffer | AfsDirent<string | Buffer>)[]> {
+    const f = await this.resolve(path, 'scandir', true, o.signal);
+    if (!f) {
+      const names = this.ctx.cellNames();
+      if (!o.withFileTypes) return names.map((n) => (o.encoding === 'buffer' ? Buffer.from(n) : n));
+      return names.map(
+        (n) =>
+          new AfsDirent(o.encoding === 'buffer' ? Buffer.from(n) : n, this.ctx.mount, 'mountpoint', {
+            volume: 0,
+            vnode: 0,
+            unique: 0,
+          }),
+      );
+    }
+    if (f.status.fileType !== FILE_TYPE_DIRECTORY) {
+      throw new AfsError('ENOTDIR', `ENOTDIR: not a directory, scandir '${shown(path)}'`, {
+        syscall: 'scandir',
+        path: shown(path),
+      });
+    }
+    const { data } = await this.ctx.walkOps.fetchWhole(f.cell, f.fid, MAX_DIR_BYTES, o.signal);
+    const entries = new AfsDirectory(data)
+      .scan()
+      .entries.filter((e) => !(e.name.equals(DOT) || e.name.equals(DOTDOT)));
+    if (!o.withFileTypes) return entries.map((e) => decodeName(e.name, o.encoding));
+    const cell = await this.ctx.cell(f.cell);
+    const fids = entries.map((e) => ({ volume: f.fid.volume, vnode: e.vnode, unique: e.unique }));
+    const kinds: ReturnType<typeof kindOf>[] = [];
+    for (let i = 0; i < fids.length; i += 50) {
+      const sts = await this.ctx.files.bulkStatus(
+        cell,
+        f.fid.volume,
+        fids.slice(i, i + 50),
+        this.opts('scandir', path, o.signal),
+      );
+      for (const st of sts) kinds.push(st.errorCode ? 'unknown' : kindOf(st));
+    }
+    return entries.map(
+      (e, i) => new AfsDirent(decodeName(e.name, o.encoding), shown(path), kinds[i] ?? 'unknown', fids[i]!),
+    );
+  }
+
+  async mkdir(
+    path: PathLike,
+    o: SignalOpt & { recursive?: boolean; mode?: number } = {},
+  ): Promise<string | undefined> {
+    if (o.recursive) return this.mkdirp(path, o);
+    const { dir, name } = await this.parent(path, 'mkdir', o.signal);
+    const cell = await this.ctx.cell(dir.cell);
+    await this.ctx.files.call(
+      cell,
+      dir.fid.volume,
+      FS.MakeDir,
+      {
+        dirFid: dir.fid,
+        name,
+        storeStatus: storeStatus({ mode: (o.mode ?? 0o755) & 0o7777, modTime: now() }),
+      },
+      this.opts('mkdir', path, o.signal),
+    );
+    return undefined;
+  }
+
+  private async mkdirp(path: PathLike, o: SignalOpt & { mode?: number }): Promise<string | undefined> {
+    const p = shown(path).replace(/\/+$/, '');
+    try {
+      const st = await this.stat(p, o);
+      if (!st.isDirectory())
+        throw new AfsError('ENOTDIR', `ENOTDIR: not a directory, mkdir '${p}'`, {
+          syscall: 'mkdir',
+          path: p,
+        });
+      return undefined;
+    } catch (e) {
+      if (!(e instanceof AfsError && e.code === 'ENOENT')) throw e;
+    }
+    const up = p.slice(0, p.lastIndexOf('/'));
+    const first = up.length > this.ctx.mount.length + 1 ? await this.mkdirp(up, o) : undefined;
+    try {
+      await this.mkdir(p, { mode: o.mode, signal: o.signal });
+    } catch (e) {
+      if (!(e instanceof AfsError && e.code === 'EEXIST')) throw e;
+    }
+    return first ?? p;
+  }
+
+  async rmdir(path: PathLike, o: SignalOpt = {}): Promise<void> {
+    const { dir, name } = await this.parent(path, 'rmdir', o.signal);
+    const cell = await this.ctx.cell(dir.cell);
+    await this.ctx.files.call(
+      cell,
+      dir.fid.volume,
+      FS.RemoveDir,
+      { dirFid: dir.fid, name },
+      this.opts('rmdir', path, o.signal),
+    );
+  }
+
+  async unlink(path: PathLike, o: SignalOpt = {}): Promise<void> {
+    const { dir, name } = await this.parent(path, 'unlink', o.signal);
+    const cell = await this.ctx.cell(dir.cell);
+    await this.ctx.files.call(
+      cell,
+      dir.fid.volume,
+      FS.RemoveFile,
+      { dirFid: dir.fid, name },
+      this.opts('unlink', path, o.signal),
+    );
+  }
+
+  async rm(path: PathLike, o: SignalOpt & { recursive?: boolean; force?: boolean } = {}): Promise<void> {
+    let st: AfsStats;
+    try {
+      st = await this.lstat(path, o);
+    } catch (e) {
+      if (o.force && e instanceof AfsError && e.code === 'ENOENT') return;
+      throw e;
+    }
+    if (st.isDirectory() && !st.isMountPoint()) {
+      if (!o.recursive) {
+        throw new AfsError(
+          'ERR_FS_EISDIR',
+          `Path is a directory: rm returned EISDIR (is a directory) ${shown(path)}`,
+          { syscall: 'rm', path: shown(path) },
+        );
+      }
+      const base = shown(path).replace(/\/+$/, '');
+      const names = await this.readdir(path, { encoding: 'buffer', signal: o.signal });
+      for (const n of names) {
+        await this.rm(Buffer.concat([Buffer.from(`${base}/`), n]), { ...o, force: false });
+      }
+      await this.rmdir(path, o);
+      return;
+    }
+    await this.unlink(path, o);
+  }
+
+  async rename(oldPath: PathLike, newPath: PathLike, o: SignalOpt = {}): Promise<void> {
+    const a = await this.parent(oldPath, 'rename', o.signal);
+    const b = await this.parent(newPath, 'rename', o.signal);
+    if (a.dir.cell !== b.dir.cell || a.dir.fid.volume !== b.dir.fid.volume) {
+      throw new AfsError(
+        'EXDEV',
+        `EXDEV: cross-volume rename not permitted, rename '${shown(oldPath)}' -> '${shown(newPath)}'`,
+        { syscall: 'rename', path: shown(oldPath) },
+      );
+    }
+    const cell = await this.ctx.cell(a.dir.cell);
+    await this.ctx.files.call(
+      cell,
+      a.dir.fid.volume,
+      FS.Rename,
+      {
+        oldDirFid: a.dir.fid,
+        oldName: a.name,
+        newDirFid: b.dir.fid,
+        newName: b.name,
+      },
+      this.opts('rename', oldPath, o.signal),
+    );
+  }
+
+  async link(existingPath: PathLike, newPath: PathLike, o: SignalOpt = {}): Promise<void> {
+    const target = await this.frame(existingPath, 'link', o.signal, false);
+    const { dir, name } = await this.parent(newPath, 'link', o.signal);
+    if (target.cell !== dir.cell || target.fid.volume !== dir.fid.volume) {
+      throw new AfsError(
+        'EXDEV',
+        `EXDEV: cross-volume link not permitted, link '${shown(existingPath)}' -> '${shown(newPath)}'`,
+        { syscall: 'link', path: shown(existingPath) },
+      );
+    }
+    const cell = await this.ctx.cell(dir.cell);
+    await this.ctx.files.call(
+      cell,
+      dir.fid.volume,
+      FS.Link,
+      { dirFid: dir.fid, name, existingFid: target.fid },
+      this.opts('link', newPath, o.signal),
+    );
+  }
+
+  async symlink(target: PathLike, path: PathLike, o: SignalOpt = {}): Promise<void> {
+    await this.makeLink(
+      path,
+      typeof target === 'string' ? Buffer.from(target) : Buffer.from(target),
+      0o755,
+      'symlink',
+      o.signal,
+    );
+  }
+
+  private async makeLink(
+    path: PathLike,
+    contents: Buffer,
+    mode: number,
+    syscall: string,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const { dir, name } = await this.parent(path, syscall, signal);
+    const cell = await this.ctx.cell(dir.cell);
+    await this.ctx.files.call(
+      cell,
+      dir.fid.volume,
+      FS.Symlink,
+      {
+        dirFid: dir.fid,
+        name,
+        linkContents: contents,
+        storeStatus: storeStatus({ mode, modTime: now() }),
+      },
+      this.opts(syscall, path, signal),
+    );
+  }
+
+  async readlink(path: PathLike, o: SignalOpt & { encoding?: Encoding } = {}): Promise<string | Buffer> {
+    const f = await this.frame(path, 'readlink', o.signal, false);
+    if (kindOf(f.status) !== 'symlink') {
+      throw new AfsError('EINVAL', `EINVAL: invalid argument, readlink '${shown(path)}'`, {
+        syscall: 'readlink',
+        path: shown(path),
+      });
+    }
+    const { data } = await this.ctx.walkOps.fetchWhole(f.cell, f.fid, 1024, o.signal);
+    return o.encoding === 'buffer' ? data : data.toString(o.encoding ?? 'utf8');
+  }
+
+  // ---------------------------------------------------------------- file data
+
+  async readFile(
+    path: PathLike,
+    o: (SignalOpt & { encoding?: Encoding }) | BufferEncoding = {},
+  ): Promise<string | Buffer> {
+    const opts = typeof o === 'string' ? { encoding: o } : o;
+    const f = await this.frame(path, 'open', opts.signal);
+    if (f.status.fileType !== FILE_TYPE_FILE) {
+      throw new AfsError('EISDIR', `EISDIR: illegal operation on a directory, read '${shown(path)}'`, {
+        syscall: 'read',
+        path: shown(path),
+      });
+    }
+    const cell = await this.ctx.cell(f.cell);
+    const parts: Buffer[] = [];
+    await this.ctx.files.fetchData(
+      cell,
+      f.fid,
+      0,
+      Math.max(f.status.length, 1),
+      (c) => void parts.push(c),
+      this.opts('read', path, opts.signal),
+    );
+    const buf = Buffer.concat(parts);
+    return opts.encoding && opts.encoding !== 'buffer' ? buf.toString(opts.encoding) : buf;
+  }
+
+  /** Create the file if needed; returns its FID and status. */
+  async createOrOpen(
+    path: PathLike,
+    flags: OpenFlags,
+    mode: number,
+    signal?: AbortSignal,
+  ): Promise<{ cell: string; fid: AFSFid; status: AFSFetchStatus; created: boolean }> {
+    const { dir, name } = await this.parent(path, 'open', signal);
+    const cell = await this.ctx.cell(dir.cell);
+    if (flags.create) {
+      try {
+        const r = await this.ctx.files.call(
+          cell,
+          dir.fid.volume,
+          FS.CreateFile,
+          {
+            dirFid: dir.fid,
+            name,
+            storeStatus: storeStatus({ mode: mode & 0o7777, modTime: now() }),
+          },
+          this.opts('open', path, signal),
+        );
+        return { cell: dir.cell, fid: r.fid, status: r.status, created: true };
+      } catch (e) {
+        if (!(e instanceof AfsError && e.code === 'EEXIST') || flags.exclusive) throw e;
+      }
+    }
+    const f = await this.frame(path, 'open', signal);
+    if (f.status.fileType !== FILE_TYPE_FILE) {
+      const code = f.status.fileType === FILE_TYPE_DIRECTORY ? 'EISDIR' : 'EINVAL';
+      throw new AfsError(code, `${code}: not a regular file, open '${shown(path)}'`, {
+        syscall: 'open',
+        path: shown(path),
+      });
+    }
+    return { cell: f.cell, fid: f.fid, status: f.status, created: false };
+  }
+
+  /** Store `data` at `pos` (in calls of at most 64 MiB); returns the final status. */
+  async storeAt(
+    cellName: string,
+    fid: AFSFid,
+    pos: number,
+    data: Buffer,
+    fileLength: number,
+    path: PathLike,
+    signal?: AbortSignal,
+  ): Promise<AFSFetchStatus> {
+    const cell = await this.ctx.cell(cellName);
+    let status: AFSFetchStatus | undefined;
+    let off = 0;
+    do {
+      const n = Math.min(STORE_CHUNK, data.length - off);
+      const chunk = data.subarray(off, off + n);
+      const end = pos + off + n;
+      const r = await this.ctx.files.storeData(
+        cell,
+        fid,
+        storeStatus({ modTime: now() }),
+        pos + off,
+        chunk,
+        Math.max(fileLength, end),
+        this.opts('write', path, signal),
+      );
+      status = r.status;
+      off += n;
+    } while (off < data.length);
+    return status!;
+  }
+
+  async writeFile(
+    path: PathLike,
+    data: string | Uint8Array,
+    o: (SignalOpt & { encoding?: BufferEncoding; mode?: number; flag?: string }) | BufferEncoding = {},
+  ): Promise<void> {
+    const opts = typeof o === 'string' ? { encoding: o } : o;
+    const flags = parseFlags(opts.flag ?? 'w');
+    const buf = toBuffer(data, opts.encoding);
+    const f = await this.createOrOpen(path, flags, opts.mode ?? 0o644, opts.signal);
+    const pos = flags.append ? f.status.length : 0;
+    const fileLength = flags.append ? pos + buf.length : buf.length;
+    if (buf.length === 0 && !flags.append && (f.created || f.status.length === 0)) return;
+    await this.storeAt(f.cell, f.fid, pos, buf, fileLength, path, opts.signal);
+  }
+
+  async appendFile(
+    path: PathLike,
+    data: string | Uint8Array,
+    o: (SignalOpt & { encoding?: BufferEncoding; mode?: number }) | BufferEncoding = {},
+  ): Promise<void> {
+    const opts = typeof o === 'string' ? { encoding: o } : o;
+    await this.writeFile(path, data, { ...opts, flag: 'a' });
+  }
+
+  async truncate(path: PathLike, len = 0, o: SignalOpt = {}): Promise<void> {
+    const f = await this.frame(path, 'truncate', o.signal);
+    const cell = await this.ctx.cell(f.cell);
+    // StoreData64 at the current length with no data and the new file length (afs_StoreMini).
+    await this.ctx.files.storeData(
+      cell,
+      f.fid,
+      storeStatus({ modTime: now() }),
+      Math.min(f.status.length, len),
+      Buffer.alloc(0),
+      len,
+      this.opts('truncate', path, o.signal),
+    );
+  }
+
+  async chmod(path: PathLike, mode: number, o: SignalOpt = {}): Promise<void> {
+    const f = await this.frame(path, 'chmod', o.signal);
+    const cell = await this.ctx.cell(f.cell);
+    await this.ctx.files.call(
+      cell,
+      f.fid.volume,
+      FS.StoreStatus,
+      { fid: f.fid, storeStatus: storeStatus({ mode: mode & 0o7777 }) },
+      this.opts('chmod', path, o.signal),
+    );
+  }
+
+  async utimes(
+    path: PathLike,
+    _atime: Date | number,
+    mtime: Date | number,
+    o: SignalOpt = {},
+  ): Promise<void> {
+    const f = await this.frame(path, 'utime', o.signal);
+    const cell = await this.ctx.cell(f.cell);
+    const t = typeof mtime === 'number' ? Math.floor(mtime) : Math.floor(mtime.getTime() / 1000);
+    await this.ctx.files.call(
+      cell,
+      f.fid.volume,
+      FS.StoreStatus,
+      { fid: f.fid, storeStatus: storeStatus({ modTime: t }) },
+      this.opts('utime', path, o.signal),
+    );
+  }
+
+  async open(path: PathLike, flags: string = 'r', mode = 0o644, o: SignalOpt = {}): Promise<AfsFileHandle> {
+    const fl = parseFlags(flags);
+    if (!fl.write) {
+      const f = await this.frame(path, 'open', o.signal);
+      if (f.status.fileType !== FILE_TYPE_FILE) {
+        throw new AfsError('EISDIR', `EISDIR: illegal operation on a directory, open '${shown(path)}'`, {
+          syscall: 'open',
+          path: shown(path),
+        });
+      }
+      return new AfsFileHandle(this, this.ctx, f.cell, f.fid, f.status, fl, shown(path));
+    }
+    const f = await this.createOrOpen(path, fl, mode, o.signal);
+    let status = f.status;
+    if (fl.truncate && status.length > 0) {
+      const cell = await this.ctx.cell(f.cell);
+      status = (
+        await this.ctx.files.storeData(
+          cell,
+          f.fid,
+          storeStatus({ modTime: now() }),
+          0,
+          Buffer.alloc(0),
+          0,
+          this.opts('open', path, o.signal),
+        )
+      ).status;
+    }
+    return new AfsFileHandle(this, this.ctx, f.cell, f.fid, status, fl, shown(path));
+  }
+
+  createReadStream(path: PathLike, o: ReadStreamOptions = {}) {
+    return createReadStream(this, path, o);
+  }
+
+  createWriteStream(path: PathLike, o: WriteStreamOptions = {}) {
+    return createWriteStream(this, path, o);
+  }
+
+  // ---------------------------------------------------------------- AFS extras
+
+  async getAcl(path: PathLike, o: SignalOpt = {}): Promise<Acl> {
+    const f = await this.frame(path, 'getacl', o.signal);
+    const cell = await this.ctx.cell(f.cell);
+    const r = await this.ctx.files.call(
+      cell,
+      f.fid.volume,
+      FS.FetchACL,
+      { fid: f.fid },
+      this.opts('getacl', path, o.signal),
+    );
+    return parseAcl(r.acl);
+  }
+
+  async setAcl(path: PathLike, acl: Acl | string, o: SignalOpt = {}): Promise<void> {
+    const f = await this.frame(path, 'setacl', o.signal);
+    const text = typeof acl === 'string' ? formatAcl(parseAcl(acl)) : formatAcl(acl);
+    const cell = await this.ctx.cell(f.cell);
+    await this.ctx.files.storeAcl(cell, f.fid, Buffer.from(`${text}\0`), this.opts('setacl', path, o.signal));
+  }
+
+  async volumeStatus(path: PathLike, o: SignalOpt = {}): Promise<VolumeStatus> {
+    const f = await this.frame(path, 'statfs', o.signal);
+    const cell = await this.ctx.cell(f.cell);
+    const r = await this.ctx.files.call(
+      cell,
+      f.fid.volume,
+      FS.GetVolumeStatus,
+      { volumeId: f.fid.volume },
+      this.opts('statfs', path, o.signal),
+    );
+    return {
+      volumeId: r.status.vid,
+      name: r.name,
+      type: r.status.type,
+      online: r.status.online !== 0,
+      inService: r.status.inService !== 0,
+      maxQuota: r.status.maxQuota,
+      blocksInUse: r.status.blocksInUse,
+      partBlocksAvail: r.status.partBlocksAvail,
+      partMaxBlocks: r.status.partMaxBlocks,
+      offlineMsg: r.offlineMsg,
+      motd: r.motd,
+    };
+  }
+
+  async whereis(path: PathLike, o: SignalOpt = {}): Promise<WhereIs> {
+    const f = await this.frame(path, 'whereis', o.signal);
+    const entry = await this.ctx.vldb(f.cell, f.fid.volume, o.signal);
+    const flag = f.kind === 'ro' ? VLSF_ROVOL : VLSF_RWVOL;
+    const servers: string[] = [];
+    for (const s of entry.sites) {
+      if (!(s.flags & flag) || (f.kind === 'ro' && s.flags & VLSF_DONTUSE)) continue;
+      if (s.addr !== null)
+        servers.push(`${s.addr >>> 24}.${(s.addr >>> 16) & 255}.${(s.addr >>> 8) & 255}.${s.addr & 255}`);
+      else {
+        servers.push(...(await this.ctx.serverAddrs(f.cell, s.uuid!, o.signal)));
+      }
+    }
+    return {
+      cell: f.cell,
+      volume: entry.name,
+      volumeId: f.fid.volume,
+      type: f.kind,
+      servers: [...new Set(servers)],
+    };
+  }
+
+  /** An advisory AFS lock, extended automatically and released on release(), abort or client close. */
+  async lock(path: PathLike, o: SignalOpt & { exclusive?: boolean } = {}): Promise<AfsLock> {
+    const f = await this.frame(path, 'lock', o.signal);
+    const cell = await this.ctx.cell(f.cell);
+    await this.ctx.files.setLock(cell, f.fid, o.exclusive ?? true, this.opts('lock', path, o.signal));
+    return new AfsLock(this.ctx, cell, f.fid, shown(path), o.signal);
+  }
+
+  /** Make an AFS mount point (a symlink with mode 0644 whose content is "#[cell:]volume."). */
+  async mkmount(
+    path: PathLike,
+    volume: string,
+    o: SignalOpt & { rw?: boolean; cell?: string } = {},
+  ): Promise<void> {
+    const text = formatMountPoint({
+      type: o.rw ? 'rw' : 'normal',
+      volume,
+      ...(o.cell ? { cell: o.cell } : {}),
+    });
+    await this.makeLink(path, Buffer.from(text), 0o644, 'mkmount', o.signal);
+  }
+
+  /** The mount point's target text, without crossing it. */
+  async readMountPoint(path: PathLike, o: SignalOpt = {}): Promise<string> {
+    const { dir, name } = await this.parent(path, 'lsmount', o.signal);
+    const fid = await this.lookupIn(dir, name, o.signal);
+    if (!fid)
+      throw new AfsError('ENOENT', `ENOENT: no such file or directory, lsmount '${shown(path)}'`, {
+        syscall: 'lsmount',
+        path: shown(path),
+      });
+    const { data, status } = await this.ctx.walkOps.fetchWhole(dir.cell, fid, 1024, o.signal);
+    if (kindOf(status) !== 'mountpoint')
+      throw new AfsError('EINVAL', `EINVAL: not a mount point, lsmount '${shown(path)}'`, {
+        syscall: 'lsmount',
+        path: shown(path),
+      });
+    return data.toString('utf8');
+  }
+}
+
+const DOT = Buffer.from('.');
+const DOTDOT = Buffer.from('..');
