@@ -18,6 +18,7 @@ import type { WalkOps } from './afs/path.js';
 import { RxPeerBinder, RxRecordOps } from './afs/rx-ops.js';
 import type { Server } from './afs/server.js';
 import { VlRotation } from './afs/vl-rotate.js';
+import { type AuthOption, type Identity, resolveIdentity } from './auth/identity.js';
 import type { Releasable } from './fs/context.js';
 import { AfsFs } from './fs/promises.js';
 import { AfsError } from './rpc/errors.js';
@@ -39,7 +40,12 @@ export interface AfsClientOptions {
   mount?: string;
   /** Local address and port of the Rx endpoint. */
   bind?: { host?: string; port?: number };
-  /** Security for FS calls (default rxnull: anonymous, only because it was asked for). */
+  /**
+   * Who we are to the file servers: 'auto' (default) uses the token `tsafs login` stored for the
+   * cell and is anonymous where there is none; 'anonymous'; a token; localauth (server KeyFile).
+   */
+  auth?: AuthOption;
+  /** A security class for every cell's file servers (overrides `auth`; tests, custom classes). */
   security?: SecurityClass;
   /** Grace before unused server/volume/cell records are dropped (ms; default 10 s). */
   gcDelayMs?: number;
@@ -56,6 +62,7 @@ export class AfsClient {
   private files: FileService | undefined;
   private readonly cellList = new Map<string, string[]>();
   private readonly cellRecords = new Map<string, Promise<Cell>>();
+  private readonly identities = new Map<string, Identity>();
   private readonly vlByCell = new Map<string, VlRotation>();
   private readonly held = new Set<Releasable>();
   private localCell: string | undefined;
@@ -132,7 +139,11 @@ export class AfsClient {
       closeTransport: () => ep.close(),
       ...(gc === undefined ? {} : { serverGcDelayMs: gc, volumeGcDelayMs: gc, cellGcDelayMs: gc }),
     });
-    this.files = new FileService(ep, o.security, this.netRecords.signal);
+    this.files = new FileService(
+      ep,
+      (cell) => o.security ?? this.identities.get(cell)?.security,
+      this.netRecords.signal,
+    );
   }
 
   private ready<T>(v: T | undefined): T {
@@ -181,7 +192,10 @@ export class AfsClient {
     let p = this.cellRecords.get(key);
     if (!p) {
       const servers = (this.cellList.get(key) ?? []).map((s) => (s.includes(':') ? s : `${s}:${VL_PORT}`));
-      p = this.net.lookupCell(key, { vlServers: servers, noGc: true });
+      p = (async () => {
+        if (!this.options.security) this.identities.set(key, await resolveIdentity(this.options.auth, key));
+        return this.net.lookupCell(key, { vlServers: servers, noGc: true });
+      })();
       this.cellRecords.set(key, p);
       p.catch(() => this.cellRecords.delete(key));
     }
@@ -221,6 +235,14 @@ export class AfsClient {
       opts,
     );
     return { total: r.total, length: r.status.length };
+  }
+
+  /** Who this client is in a cell ("anonymous" or the token's description; no secrets). */
+  async whoami(cell?: string): Promise<string> {
+    const c = await this.cell(cell);
+    return this.options.security
+      ? this.options.security.name
+      : (this.identities.get(c.name)?.description ?? 'anonymous');
   }
 
   /** The records as they are now (the /proc/net/afs of tsafs). */

@@ -23,7 +23,8 @@ const RXGEN_OPCODE = -455;
 export class FileService {
   constructor(
     readonly ep: RxEndpoint,
-    readonly security: SecurityClass | undefined,
+    /** The security class (identity) used with a cell's file servers. */
+    readonly securityFor: (cell: string) => SecurityClass | undefined,
     /** Aborted when the client closes: every call in flight ends. */
     private readonly baseSignal?: AbortSignal,
   ) {}
@@ -33,9 +34,9 @@ export class FileService {
     return o.signal ? AbortSignal.any([this.baseSignal, o.signal]) : this.baseSignal;
   }
 
-  private rotateOpts(o: OpOptions, volumeName: string): RotateOptions {
+  private rotateOpts(o: OpOptions, volumeName: string, cell: string): RotateOptions {
     return {
-      security: this.security,
+      security: this.securityFor(cell),
       signal: this.signal(o),
       syscall: o.syscall,
       path: o.path,
@@ -56,7 +57,11 @@ export class FileService {
     o: OpOptions = {},
   ): Promise<ResultOf<D>> {
     return withVolume(cell, volumeId, (v) =>
-      rotate(v, (a) => callRpc(this.ep, a.target, def, args, this.rpcOpts(a, o)), this.rotateOpts(o, v.name)),
+      rotate(
+        v,
+        (a) => callRpc(this.ep, a.target, def, args, this.rpcOpts(a, o)),
+        this.rotateOpts(o, v.name, cell.name),
+      ),
     );
   }
 
@@ -82,7 +87,7 @@ export class FileService {
             parallel: o.parallel,
             chunkSize: o.chunkSize,
           }),
-        this.rotateOpts(o, v.name),
+        this.rotateOpts(o, v.name, cell.name),
       ),
     );
   }
@@ -120,7 +125,7 @@ export class FileService {
           );
           return { data: parts.length === 1 ? parts[0]! : Buffer.concat(parts), status: r.status };
         },
-        this.rotateOpts(o, v.name),
+        this.rotateOpts(o, v.name, cell.name),
       ),
     );
   }
@@ -149,7 +154,7 @@ export class FileService {
             fileLength,
             this.rpcOpts(a, o),
           ),
-        this.rotateOpts(o, v.name),
+        this.rotateOpts(o, v.name, cell.name),
       ),
     );
   }
