@@ -348,7 +348,7 @@ start_fuse() {
   # environment is how stop finds it.
   env "$MARK" setsid /usr/sbin/afsd.fuse -dynroot -fakestat -confdir "$CONFDIR" -cachedir "$CACHEDIR" \
     -blocks $CACHE_BLOCKS -files 8192 -chunksize 20 -stat 20000 -mountdir "$MOUNT" -nosettime \
-    </dev/null >>"$LOGDIR/afsd.fuse.log" 2>&1 &
+    </dev/null >>"$LOGDIR/afsd.fuse.log" 2>&1 9>&- &
   wait_for 60 "the $MOUNT FUSE mount" afs_mount_healthy
 }
 
@@ -377,7 +377,7 @@ cell_start() {
     write_config
     log "starting bosserver (hostname $DBHOST in its own UTS namespace)"
     env "$MARK" setsid unshare --uts sh -c "hostname $DBHOST && exec /usr/sbin/bosserver -noauth -rxbind -nofork" \
-      </dev/null >>"$LOGDIR/bosserver.out" 2>&1 &
+      </dev/null >>"$LOGDIR/bosserver.out" 2>&1 9>&- &
   fi
   wait_for 60 "bosserver" bos status "$ADDR" -localauth
   wait_for 90 "ubik quorum on the vlserver" ubik_quorum 7003
@@ -398,11 +398,12 @@ cell_start() {
 }
 
 run_kdc_hook() {
-  if [ -f "$REPO/scripts/kdc" ]; then bash "$REPO/scripts/kdc" start; fi
+  # fd 9 is scripts/cell's lock: daemons must not inherit it, or they hold it forever
+  if [ -f "$REPO/scripts/kdc" ]; then bash "$REPO/scripts/kdc" start 9>&-; fi
 }
 
 cell_stop() {
-  if [ -f "$REPO/scripts/kdc" ]; then bash "$REPO/scripts/kdc" stop || true; fi
+  if [ -f "$REPO/scripts/kdc" ]; then bash "$REPO/scripts/kdc" stop 9>&- || true; fi
   if fuse_running || afs_in_mounttab; then log "unmounting $MOUNT"; fi
   # Unmount first, so afsd.fuse exits cleanly; then make sure it is gone.
   if afs_in_mounttab && fuse_running; then umount "$MOUNT" 2>/dev/null || true; fi
