@@ -287,18 +287,21 @@ ensure_admin() {
 
 # Idempotent: every fixture step checks before it changes, so a half-done earlier run completes.
 setup_tree() {
+  # changed_*: the RW volume differs from its released RO now
   local changed_cell=0 changed_afs=0 out
   ensure_admin
   for v in root.afs root.cell $RW_VOLUME $RO_VOLUME $PRIVATE_VOLUME; do ensure_volume "$v"; done
   for v in root.afs root.cell $RO_VOLUME; do ensure_replica "$v"; done
 
-  fix setacl "$CELL:root.afs:/" system:anyuser rl system:administrators rlidwka >/dev/null
+  out=$(fix setacl "$CELL:root.afs:/" system:anyuser rl system:administrators rlidwka)
+  [ "$out" = unchanged ] || changed_afs=1
   out=$(fix mkmount "$CELL:root.afs:/$CELL" "#$CELL:root.cell.")
   [ "$out" = exists ] || changed_afs=1
   out=$(fix mkmount "$CELL:root.afs:/.$CELL" "%$CELL:root.cell.")
   [ "$out" = exists ] || changed_afs=1
 
-  fix setacl "$CELL:root.cell:/" system:anyuser rl system:administrators rlidwka >/dev/null
+  out=$(fix setacl "$CELL:root.cell:/" system:anyuser rl system:administrators rlidwka)
+  [ "$out" = unchanged ] || changed_cell=1
   out=$(fix mkmount "$CELL:root.cell:/rw" "#$RW_VOLUME.")
   [ "$out" = exists ] || changed_cell=1
   out=$(fix mkmount "$CELL:root.cell:/ro" "#$RO_VOLUME.")
@@ -309,9 +312,9 @@ setup_tree() {
   # Anyone, including anonymous rxnull callers, may write here.
   fix setacl "$CELL:$RW_VOLUME:/" system:anyuser rlidwk system:administrators rlidwka >/dev/null
   fix setacl "$CELL:$PRIVATE_VOLUME:/" system:administrators rlidwka >/dev/null
-  fix setacl "$CELL:$RO_VOLUME:/" system:anyuser rl system:administrators rlidwka >/dev/null
-  local changed_ro=0
-  local rc=0
+  local changed_ro=0 rc=0
+  out=$(fix setacl "$CELL:$RO_VOLUME:/" system:anyuser rl system:administrators rlidwka)
+  [ "$out" = unchanged ] || changed_ro=1
   fix stat "$CELL:$RO_VOLUME:/hello.txt" >/dev/null || rc=$?
   if [ $rc -eq 3 ]; then
     fix write "$CELL:$RO_VOLUME:/hello.txt" 1413 1 >/dev/null
