@@ -4,7 +4,6 @@
 // Nothing secret (password, session key, ticket) is printed or logged.
 
 import { userInfo } from 'node:os';
-import { parseArgs } from 'node:util';
 import { loadThisCell } from '../afs/cellservdb.js';
 import { Krb5Error } from '../auth/krb5/errors.js';
 import type { KdcExchangeOptions } from '../auth/krb5/kdc-client.js';
@@ -12,6 +11,8 @@ import { rxkadTokenFromCredentials } from '../auth/krb5/rxkad-token.js';
 import { obtainAfsCredentials } from '../auth/krb5/tgs.js';
 import { describeToken, type RxkadToken } from '../auth/token.js';
 import { TokenStore } from '../auth/token-store.js';
+import { expectPositionals, parseCommandArgs } from './args.js';
+import type { Command } from './command.js';
 import { printJson, UsageError } from './output.js';
 import { readSecret } from './secret-input.js';
 import { tokenView } from './tokens.js';
@@ -59,21 +60,30 @@ export async function login(req: LoginRequest): Promise<RxkadToken> {
   return token;
 }
 
-export interface CommandContext {
-  cell?: string;
-  json: boolean;
-}
+const USAGE = 'usage: tsafs login [user[@REALM]] [--keytab file] [--realm REALM] [--cell c]';
 
-export async function loginCommand(args: string[], ctx: CommandContext): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: { keytab: { type: 'string' }, realm: { type: 'string' }, cell: { type: 'string' } },
-  });
-  if (positionals.length > 1)
-    throw new UsageError('usage: tsafs login [user[@REALM]] [--keytab file] [--cell c]');
-  const cell = values.cell ?? ctx.cell ?? (await loadThisCell());
-  const token = await login({ cell, principal: positionals[0], keytab: values.keytab, realm: values.realm });
-  if (ctx.json) printJson(tokenView(token));
-  else process.stdout.write(`${describeToken(token)}\n`);
-}
+export const command: Command = {
+  name: 'login',
+  summary: 'get a token for the cell from Kerberos (ccache TGT, keytab or password)',
+  usage: USAGE,
+  async run(ctx, args) {
+    const { values, positionals } = parseCommandArgs(
+      args,
+      { keytab: { type: 'string' }, realm: { type: 'string' } },
+      USAGE,
+    );
+    expectPositionals(positionals, 0, 1, USAGE);
+    const cell = ctx.cell ?? (await loadThisCell());
+    const stdin = ctx.stdin as NodeJS.ReadStream;
+    const token = await login({
+      cell,
+      principal: positionals[0],
+      keytab: values.keytab,
+      realm: values.realm,
+      password: (prompt) => readSecret(prompt, stdin),
+    });
+    if (ctx.json) printJson(tokenView(token));
+    else ctx.stdout.write(`${describeToken(token)}\n`);
+    return undefined;
+  },
+};

@@ -4,7 +4,9 @@
 import { type RxkadToken, tokenExpired } from '../auth/token.js';
 import { TokenStore } from '../auth/token-store.js';
 import { NEVERDATE } from '../rx/security/rxkad-server.js';
-import { printJson, UsageError } from './output.js';
+import { expectPositionals, parseCommandArgs } from './args.js';
+import type { Command } from './command.js';
+import { printJson } from './output.js';
 
 export interface TokenView {
   /** "name[.instance][@cell]" as the file server will see it. */
@@ -40,12 +42,18 @@ export function formatTokens(views: readonly TokenView[]): string {
     .join('');
 }
 
-export async function tokensCommand(
-  args: string[],
-  ctx: { json: boolean; store?: TokenStore },
-): Promise<void> {
-  if (args.length > 0) throw new UsageError(`usage: tsafs tokens [--json] (got ${args.join(' ')})`);
-  const views = (await (ctx.store ?? new TokenStore()).list()).map((t) => tokenView(t));
-  if (ctx.json) printJson(views);
-  else process.stdout.write(formatTokens(views));
-}
+const USAGE = 'usage: tsafs tokens [--json]';
+
+export const command: Command = {
+  name: 'tokens',
+  summary: 'the stored tokens: identity, cell, expiry (no secrets)',
+  usage: USAGE,
+  async run(ctx, args) {
+    const { positionals } = parseCommandArgs(args, {}, USAGE);
+    expectPositionals(positionals, 0, 0, USAGE);
+    const views = (await new TokenStore().list()).map((t) => tokenView(t));
+    if (ctx.json) printJson(views);
+    else ctx.stdout.write(formatTokens(views));
+    return undefined;
+  },
+};

@@ -1,21 +1,22 @@
 // tsafs unlog [--cell c]: forget the stored token of one cell, or of every cell (like OpenAFS unlog).
 
-import { parseArgs } from 'node:util';
 import { TokenStore } from '../auth/token-store.js';
-import { printJson, UsageError } from './output.js';
+import { expectPositionals, parseCommandArgs } from './args.js';
+import type { Command } from './command.js';
+import { printJson } from './output.js';
 
-export async function unlogCommand(
-  args: string[],
-  ctx: { cell?: string; json: boolean; store?: TokenStore },
-): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: { cell: { type: 'string' } },
-  });
-  if (positionals.length > 0) throw new UsageError('usage: tsafs unlog [--cell c]');
-  const cell = values.cell ?? ctx.cell;
-  const removed = await (ctx.store ?? new TokenStore()).remove(cell);
-  if (ctx.json) printJson({ cell: cell ?? null, removed });
-  else process.stdout.write(`forgot ${removed} token(s)${cell ? ` for cell ${cell}` : ''}\n`);
-}
+const USAGE = 'usage: tsafs unlog [--cell c]';
+
+export const command: Command = {
+  name: 'unlog',
+  summary: "forget the stored token of --cell, or every cell's",
+  usage: USAGE,
+  async run(ctx, args) {
+    const { positionals } = parseCommandArgs(args, {}, USAGE);
+    expectPositionals(positionals, 0, 0, USAGE);
+    const removed = await new TokenStore().remove(ctx.cell);
+    if (ctx.json) printJson({ cell: ctx.cell ?? null, removed });
+    else ctx.stdout.write(`forgot ${removed} token(s)${ctx.cell ? ` for cell ${ctx.cell}` : ''}\n`);
+    return undefined;
+  },
+};
