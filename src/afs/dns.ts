@@ -364,112 +364,106 @@ function answersQuestion(m: DnsMessage, q: DnsQuestion): boolean {
   return m.question.name === q.name && m.question.type === q.type && m.question.cls === q.cls;
 }
 
-/** One UDP exchange with one nameserver; replies that are not ours (id, question) are ignored. */
-function udpExchange(
-  ns: NameServer,
-  query: Buffer,
-  q: DnsQuestion,
-  timeoutMs: number,
-  signal: AbortSignal,
+type Finish = (err: unknown, m?: DnsMessage) => void;
+
+/** One question to one nameserver over one transport. */
+interface Exchange {
+  ns: NameServer;
+  query: Buffer;
+  q: DnsQuestion;
+  timeoutMs: number;
+  signal: AbortSignal;
+}
+
+/**
+ * The shell of one exchange: `start` opens a transport and returns how to close it; the exchange
+ * ends at the first of an answer, an error, the per-query timeout or the signal. `offer` parses a
+ * reply: a malformed one ends the exchange, one that is not ours returns false.
+ */
+function exchange(
+  x: Exchange,
+  what: string,
+  start: (finish: Finish, offer: (msg: Buffer) => boolean) => () => void,
 ): Promise<DnsMessage> {
-  const id = query.readUInt16BE(0);
+  const { signal, timeoutMs } = x;
+  const id = x.query.readUInt16BE(0);
   return new Promise<DnsMessage>((resolve, reject) => {
     if (signal.aborted) return reject(signalError(signal));
-    const sock = createSocket(isIPv6(ns.host) ? 'udp6' : 'udp4');
     let done = false;
-    const finish = (err: unknown, m?: DnsMessage) => {
+    let close: (() => void) | undefined;
+    const finish: Finish = (err, m) => {
       if (done) return;
       done = true;
       clearTimeout(timer);
       signal.removeEventListener('abort', onAbort);
-      sock.close();
+      close?.();
       if (err) reject(err);
       else resolve(m!);
     };
+    const offer = (msg: Buffer): boolean => {
+      if (msg.length < 2 || msg.readUInt16BE(0) !== id) return false;
+      try {
+        const m = parseMessage(msg);
+        if (!answersQuestion(m, x.q)) return false;
+        finish(null, m);
+      } catch (e) {
+        finish(e);
+      }
+      return true;
+    };
     const onAbort = () => finish(signalError(signal));
     const timer = setTimeout(
-      () => finish(new DnsUnreachableError(`no answer from ${serverLabel(ns)} within ${timeoutMs} ms`)),
+      () => finish(new DnsUnreachableError(`no answer from ${what} within ${timeoutMs} ms`)),
       timeoutMs,
     );
     timer.unref();
     signal.addEventListener('abort', onAbort, { once: true });
-    sock.on('error', (e: NodeJS.ErrnoException) =>
-      finish(new DnsUnreachableError(`${serverLabel(ns)}: ${e.code ?? e.message}`, { cause: e })),
-    );
-    sock.on('message', (msg) => {
-      if (msg.length < 2 || msg.readUInt16BE(0) !== id) return;
-      let m: DnsMessage;
-      try {
-        m = parseMessage(msg);
-      } catch (e) {
-        return finish(e);
-      }
-      if (answersQuestion(m, q)) finish(null, m);
-    });
+    close = start(finish, offer);
+    if (done) close();
+  });
+}
+
+function transportError(what: string, finish: Finish) {
+  return (e: NodeJS.ErrnoException) =>
+    finish(new DnsUnreachableError(`${what}: ${e.code ?? e.message}`, { cause: e }));
+}
+
+/** One UDP exchange; replies that are not ours (id, question) are ignored, as spoofing defence. */
+function udpExchange(x: Exchange): Promise<DnsMessage> {
+  const what = serverLabel(x.ns);
+  return exchange(x, what, (finish, offer) => {
+    const sock = createSocket(isIPv6(x.ns.host) ? 'udp6' : 'udp4');
+    sock.on('error', transportError(what, finish));
+    sock.on('message', (msg) => offer(msg));
     // A connected socket only hears from the server asked, and learns of ICMP refusals at once.
-    sock.connect(ns.port, ns.host, () => {
-      if (!done) sock.send(query);
-    });
+    sock.connect(x.ns.port, x.ns.host, () => sock.send(x.query));
+    return () => sock.close();
   });
 }
 
 /** The same question over TCP (RFC 7766), for answers that did not fit in UDP. */
-function tcpExchange(
-  ns: NameServer,
-  query: Buffer,
-  q: DnsQuestion,
-  timeoutMs: number,
-  signal: AbortSignal,
-): Promise<DnsMessage> {
-  const id = query.readUInt16BE(0);
-  return new Promise<DnsMessage>((resolve, reject) => {
-    if (signal.aborted) return reject(signalError(signal));
-    const sock = tcpConnect({ host: ns.host, port: ns.port });
-    let done = false;
+function tcpExchange(x: Exchange): Promise<DnsMessage> {
+  const what = `${serverLabel(x.ns)} (TCP)`;
+  return exchange(x, what, (finish, offer) => {
+    const sock = tcpConnect({ host: x.ns.host, port: x.ns.port });
     let got = Buffer.alloc(0);
-    const finish = (err: unknown, m?: DnsMessage) => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
-      sock.destroy();
-      if (err) reject(err);
-      else resolve(m!);
-    };
-    const onAbort = () => finish(signalError(signal));
-    const timer = setTimeout(
-      () => finish(new DnsUnreachableError(`no TCP answer from ${serverLabel(ns)} within ${timeoutMs} ms`)),
-      timeoutMs,
-    );
-    timer.unref();
-    signal.addEventListener('abort', onAbort, { once: true });
-    sock.on('error', (e: NodeJS.ErrnoException) =>
-      finish(new DnsUnreachableError(`${serverLabel(ns)} (TCP): ${e.code ?? e.message}`, { cause: e })),
-    );
+    sock.on('error', transportError(what, finish));
     sock.on('close', () => finish(new DnsMalformedError('TCP connection closed before a whole message')));
     sock.on('connect', () => {
       const len = Buffer.alloc(2);
-      len.writeUInt16BE(query.length);
-      sock.write(Buffer.concat([len, query]));
+      len.writeUInt16BE(x.query.length);
+      sock.write(Buffer.concat([len, x.query]));
     });
     sock.on('data', (chunk: Buffer) => {
       got = Buffer.concat([got, chunk]);
       if (got.length > 2 + MAX_MESSAGE)
         return finish(new DnsMalformedError('TCP stream longer than a message'));
-      if (got.length < 2) return;
-      const want = got.readUInt16BE(0);
-      if (got.length < 2 + want) return;
-      let m: DnsMessage;
-      try {
-        m = parseMessage(got.subarray(2, 2 + want));
-      } catch (e) {
-        return finish(e);
+      if (got.length < 2 || got.length < 2 + got.readUInt16BE(0)) return;
+      if (!offer(got.subarray(2, 2 + got.readUInt16BE(0)))) {
+        finish(new DnsMalformedError('TCP answer is not for our question'));
       }
-      if (m.id !== id || !answersQuestion(m, q)) {
-        return finish(new DnsMalformedError('TCP answer is not for our question'));
-      }
-      finish(null, m);
     });
+    return () => sock.destroy();
   });
 }
 
@@ -588,8 +582,9 @@ export class AfsCellResolver {
         // A fresh id per send: a late reply to an earlier send cannot be taken for this one.
         const query = buildQuery(randomInt(0, 0x10000), q.name, type);
         try {
-          let m = await udpExchange(ns, query, q, this.timeoutMs, signal);
-          if (m.truncated) m = await tcpExchange(ns, query, q, this.timeoutMs, signal);
+          const x: Exchange = { ns, query, q, timeoutMs: this.timeoutMs, signal };
+          let m = await udpExchange(x);
+          if (m.truncated) m = await tcpExchange(x);
           if (m.rcode !== RCODE_NOERROR && m.rcode !== RCODE_NXDOMAIN) {
             throw new DnsServerFailureError(serverLabel(ns), m.rcode);
           }

@@ -2,6 +2,8 @@
 
 import { createWriteStream } from 'node:fs';
 import type { AfsClient } from '../client.js';
+import { parseCommandArgs } from './args.js';
+import type { Command } from './command.js';
 import { printJson, UsageError } from './output.js';
 
 function parseId(s: string | undefined, what: string): number {
@@ -45,3 +47,18 @@ export async function fetchCommand(
       `${r.total} bytes in ${secs.toFixed(2)} s (${(r.total / secs / 1e6).toFixed(1)} MB/s)\n`,
     );
 }
+
+export const command: Command = {
+  name: 'fetch',
+  summary: 'read a file by FID (-o file, default stdout)',
+  usage: 'usage: tsafs fetch <volume> <vnode> <unique> [-o file]',
+  async run(ctx, args) {
+    const { values, positionals } = parseCommandArgs(
+      args,
+      { output: { type: 'string', short: 'o' } },
+      this.usage,
+    );
+    await fetchCommand(ctx.client, positionals, { output: values.output, json: ctx.json, cell: ctx.cell });
+    return undefined;
+  },
+};

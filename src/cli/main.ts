@@ -1,80 +1,116 @@
 #!/usr/bin/env node
-// The tsafs command line: one file per command; this file parses the common options and dispatches.
+// The tsafs command line: global options, then one command from the registry (commands.ts).
 
-import { parseArgs } from 'node:util';
 import { AfsClient } from '../client.js';
+import { authFor, type GlobalOptions, parseCommandLine } from './args.js';
+import type { CliContext } from './command.js';
+import { allCommands, loadCommand } from './commands.js';
 import { describeError, EXIT, exitCodeFor, UsageError } from './output.js';
+import { SILENT, TerminalProgress } from './progress.js';
 
-const HELP = `usage: tsafs <command> [options]
-
-commands:
-  vldb <volume>                     the VLDB entry of a volume (like vos examine)
-  fetch <volume> <vnode> <unique>   read a file by FID (-o file, default stdout)
-  rxdebug <addr> [port]             ask an Rx endpoint for its version, stats, connections, peers
-
-options:
+const GLOBAL_HELP = `global options (anywhere on the line):
   --cell <name>          the cell (default: ThisCell)
   --cellservdb <path>    CellServDB to read (default /etc/openafs/CellServDB)
-  --json                 machine-readable output
-  -o, --output <file>    where fetch writes
-  -h, --help             this text
+  --json                 machine-readable output (read commands)
+  --anonymous            no token: the system:anyuser identity
+  --localauth            mint a ticket from the server KeyFile (as "admin", like vos -localauth)
+  --localauth-as <user>  ... as that user
+  --level clear|auth|crypt   rxkad protection (default crypt)
+  -h, --help             help (tsafs <command> --help: that command's usage)
+
+exit codes: 0 ok, 1 failed, 2 bad usage, 3 not found, 4 permission denied, 5 no server answered
 `;
 
-export async function main(argv: string[]): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(argv);
-  } catch (e) {
-    process.stderr.write(`tsafs: ${describeError(e)}\n${HELP}`);
-    return EXIT.USAGE;
+async function helpText(): Promise<string> {
+  const cmds = await allCommands();
+  const lines = cmds.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`);
+  return `usage: tsafs <command> [options] [args]\n\ncommands:\n${lines.join('\n')}\n\n${GLOBAL_HELP}`;
+}
+
+class Context implements CliContext {
+  private made: AfsClient | undefined;
+  readonly stdout = process.stdout;
+  readonly stderr = process.stderr;
+  readonly stdin = process.stdin;
+
+  constructor(
+    private readonly g: GlobalOptions,
+    private readonly cmd: string,
+  ) {}
+
+  get json(): boolean {
+    return this.g.json;
   }
-  const { values, positionals } = parsed;
-  const [cmd, ...args] = positionals;
-  if (values.help || !cmd) {
-    process.stdout.write(HELP);
-    return cmd || values.help ? EXIT.OK : EXIT.USAGE;
+  get cell(): string | undefined {
+    return this.g.cell;
   }
-  const client = new AfsClient({ cellServDB: values.cellservdb, cell: values.cell });
-  try {
-    await client.start();
-    switch (cmd) {
-      case 'vldb':
-        await (await import('./vldb.js')).vldbCommand(client, args, values.json ?? false, values.cell);
-        break;
-      case 'fetch':
-        await (await import('./fetch.js')).fetchCommand(client, args, {
-          output: values.output,
-          json: values.json ?? false,
-          cell: values.cell,
-        });
-        break;
-      case 'rxdebug':
-        await (await import('./rxdebug.js')).rxdebugCommand(client.endpoint, args, values.json ?? false);
-        break;
-      default:
-        throw new UsageError(`unknown command '${cmd}'\n${HELP}`);
-    }
-    return EXIT.OK;
-  } catch (e) {
-    process.stderr.write(`tsafs ${cmd}: ${describeError(e)}\n`);
-    return exitCodeFor(e);
-  } finally {
-    await client.close();
+  get client(): AfsClient {
+    this.made ??= new AfsClient({
+      cellServDB: this.g.cellservdb,
+      cell: this.g.cell,
+      auth: authFor(this.g),
+    });
+    return this.made;
+  }
+  get started(): AfsClient | undefined {
+    return this.made;
+  }
+
+  afsPath(p: string): string {
+    if (p.startsWith('/')) return p;
+    // Relative: against the working directory (useful when it is inside a mounted /afs). No
+    // normalising: ".." must cross mount points as the AFS walk defines it.
+    return `${process.cwd().replace(/\/+$/, '')}/${p}`;
+  }
+
+  progress(label: string, total: number | undefined) {
+    if (this.g.json || !process.stderr.isTTY) return SILENT;
+    return new TerminalProgress(process.stderr, label, total, process.stderr.columns || 80);
+  }
+
+  warn(message: string): void {
+    process.stderr.write(`tsafs ${this.cmd}: ${message}\n`);
   }
 }
 
-function parse(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      cell: { type: 'string' },
-      cellservdb: { type: 'string' },
-      json: { type: 'boolean' },
-      output: { type: 'string', short: 'o' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+export async function main(argv: string[]): Promise<number> {
+  let parsed: ReturnType<typeof parseCommandLine>;
+  try {
+    parsed = parseCommandLine(argv);
+  } catch (e) {
+    process.stderr.write(`tsafs: ${describeError(e)}\n`);
+    return EXIT.USAGE;
+  }
+  const { globals, command: name, args } = parsed;
+  if (!name) {
+    (globals.help ? process.stdout : process.stderr).write(await helpText());
+    return globals.help ? EXIT.OK : EXIT.USAGE;
+  }
+  const command = await loadCommand(name);
+  if (!command) {
+    process.stderr.write(`tsafs: unknown command '${name}' (tsafs --help lists them)\n`);
+    return EXIT.USAGE;
+  }
+  if (globals.help) {
+    process.stdout.write(`${command.usage}\n`);
+    return EXIT.OK;
+  }
+  const ctx = new Context(globals, name);
+  let code: number;
+  try {
+    code = (await command.run(ctx, args)) ?? EXIT.OK;
+  } catch (e) {
+    const msg = e instanceof UsageError ? e.message : describeError(e);
+    process.stderr.write(`tsafs ${name}: ${msg}\n`);
+    code = exitCodeFor(e);
+  }
+  try {
+    await ctx.started?.close();
+  } catch (e) {
+    process.stderr.write(`tsafs ${name}: closing: ${describeError(e)}\n`);
+    if (code === EXIT.OK) code = EXIT.FAILURE;
+  }
+  return code;
 }
 
 main(process.argv.slice(2)).then(

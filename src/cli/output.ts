@@ -34,13 +34,25 @@ export function printJson(v: unknown): void {
   process.stdout.write(`${JSON.stringify(v, jsonReplacer, 2)}\n`);
 }
 
+const NOT_FOUND_CODES = new Set(['ENOENT', 'ENXIO', 'ENODEV']);
+const PERMISSION_CODES = new Set([
+  'EACCES',
+  'EPERM',
+  'ERR_TSAFS_TOKEN_EXPIRED', // no usable identity: the same remedy as permission denied
+  'ERR_TSAFS_NO_TOKEN',
+]);
+
 export function exitCodeFor(e: unknown): number {
   if (e instanceof UsageError) return EXIT.USAGE;
   if (e instanceof AfsError) {
-    if (e.code === 'ENOENT' || e.code === 'ENXIO' || e.code === 'ENODEV') return EXIT.NOT_FOUND;
-    if (e.code === 'EACCES' || e.code === 'EPERM') return EXIT.PERMISSION;
     if (e.afsCode === -1 || e.afsCode === -3 || e.code === 'ETIMEDOUT' || e.code === 'EHOSTUNREACH')
       return EXIT.UNREACHABLE;
+  }
+  // AfsError and node:fs errors (a local file in get/put) share the Node error codes.
+  const code = (e as { code?: unknown } | null)?.code;
+  if (typeof code === 'string') {
+    if (NOT_FOUND_CODES.has(code)) return EXIT.NOT_FOUND;
+    if (PERMISSION_CODES.has(code)) return EXIT.PERMISSION;
   }
   return EXIT.FAILURE;
 }

@@ -15,6 +15,8 @@ import {
 } from '../rx/debug.js';
 import type { RxEndpoint } from '../rx/endpoint.js';
 import { PacketType } from '../rx/packet.js';
+import { parseCommandArgs } from './args.js';
+import type { Command } from './command.js';
 import { printJson, UsageError } from './output.js';
 
 export interface RxDebugReport {
@@ -87,3 +89,15 @@ export async function rxdebugCommand(ep: RxEndpoint, args: string[], json: boole
   }
   process.stdout.write(`${out.join('\n')}\n`);
 }
+
+export const command: Command = {
+  name: 'rxdebug',
+  summary: 'ask an Rx endpoint for its version, stats, connections, peers',
+  usage: 'usage: tsafs rxdebug <addr> [port] [--json]',
+  async run(ctx, args) {
+    const { positionals } = parseCommandArgs(args, {}, this.usage);
+    await ctx.client.start();
+    await rxdebugCommand(ctx.client.endpoint, positionals, ctx.json);
+    return undefined;
+  },
+};

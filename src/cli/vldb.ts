@@ -13,6 +13,8 @@ import {
   VLSF_RWVOL,
   type VldbEntry,
 } from '../rpc/vl.js';
+import { parseCommandArgs } from './args.js';
+import type { Command } from './command.js';
 import { printJson, UsageError } from './output.js';
 
 export interface VldbSiteView {
@@ -112,3 +114,14 @@ export async function vldbCommand(
   }
   process.stdout.write(`${lines.join('\n')}\n`);
 }
+
+export const command: Command = {
+  name: 'vldb',
+  summary: 'the VLDB entry of a volume (like vos examine)',
+  usage: 'usage: tsafs vldb <volume> [--json]',
+  async run(ctx, args) {
+    const { positionals } = parseCommandArgs(args, {}, this.usage);
+    await vldbCommand(ctx.client, positionals, ctx.json, ctx.cell);
+    return undefined;
+  },
+};
