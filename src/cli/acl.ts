@@ -6,6 +6,7 @@ import { parseCommandArgs } from './args.js';
 import type { CliContext, Command } from './command.js';
 import { rightsText } from './format.js';
 import { printJson, UsageError } from './output.js';
+import { eachPath, printEach } from './per-path.js';
 
 const USAGE = `usage: tsafs acl get [--json] <path>...
        tsafs acl set [--clear] [--negative] <path> <name> <rights> [<name> <rights>...]
@@ -42,31 +43,19 @@ function aclJson(path: string, acl: Acl) {
   return { path, positive: entries(acl.positive), negative: entries(acl.negative) };
 }
 
-function aclText(path: string, acl: Acl): string {
-  const out = [`Access list for ${path} is`];
-  if (acl.positive.length) {
-    out.push('Normal rights:');
-    for (const e of acl.positive) out.push(`  ${e.name} ${rightsText(e.rights)}`);
-  }
-  if (acl.negative.length) {
-    out.push('Negative rights:');
-    for (const e of acl.negative) out.push(`  ${e.name} ${rightsText(e.rights)}`);
-  }
+function aclText(a: ReturnType<typeof aclJson>): string {
+  const out = [`Access list for ${a.path} is`];
+  if (a.positive.length) out.push('Normal rights:', ...a.positive.map((e) => `  ${e.name} ${e.rights}`));
+  if (a.negative.length) out.push('Negative rights:', ...a.negative.map((e) => `  ${e.name} ${e.rights}`));
   return out.join('\n');
 }
 
 async function get(ctx: CliContext, args: string[]): Promise<undefined> {
   const { positionals } = parseCommandArgs(args, {}, USAGE);
-  if (positionals.length === 0) throw new UsageError(USAGE);
-  const all = [];
-  for (const p of positionals) {
-    const path = ctx.afsPath(p);
-    all.push({ path, acl: await ctx.client.fs.getAcl(path) });
-  }
-  if (ctx.json)
-    printJson(all.length === 1 ? aclJson(all[0]!.path, all[0]!.acl) : all.map((a) => aclJson(a.path, a.acl)));
-  else ctx.stdout.write(`${all.map((a) => aclText(a.path, a.acl)).join('\n\n')}\n`);
-  return undefined;
+  const all = await eachPath(ctx, positionals, USAGE, async (path) =>
+    aclJson(path, await ctx.client.fs.getAcl(path)),
+  );
+  return printEach(ctx, all, aclText, '\n\n');
 }
 
 async function set(ctx: CliContext, args: string[]): Promise<undefined> {

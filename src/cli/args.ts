@@ -131,3 +131,17 @@ export function parseCommandArgs<O extends Options>(
 export function expectPositionals(p: string[], min: number, max: number, usage: string): void {
   if (p.length < min || p.length > max) throw new UsageError(usage);
 }
+
+/** get and put: `[-r] <from> <to>`. */
+export function parseCopyArgs(
+  args: string[],
+  usage: string,
+): { recursive: boolean; from: string; to: string } {
+  const { values, positionals } = parseCommandArgs(
+    args,
+    { recursive: { type: 'boolean', short: 'r' } },
+    usage,
+  );
+  if (positionals.length !== 2) throw new UsageError(usage);
+  return { recursive: values.recursive ?? false, from: positionals[0]!, to: positionals[1]! };
+}

@@ -3,7 +3,7 @@
 import { parseCommandArgs } from './args.js';
 import type { Command } from './command.js';
 import { fidString } from './format.js';
-import { printJson, UsageError } from './output.js';
+import { eachPath, printEach } from './per-path.js';
 import { quotaJson } from './quota.js';
 
 export const command: Command = {
@@ -12,14 +12,11 @@ export const command: Command = {
   usage: 'usage: tsafs examine [--json] <path>...',
   async run(ctx, args) {
     const { positionals } = parseCommandArgs(args, {}, this.usage);
-    if (positionals.length === 0) throw new UsageError(this.usage);
     const fs = ctx.client.fs;
-    const all = [];
-    for (const p of positionals) {
-      const path = ctx.afsPath(p);
+    const all = await eachPath(ctx, positionals, this.usage, async (path) => {
       const st = await fs.stat(path);
       const v = await fs.volumeStatus(path);
-      all.push({
+      return {
         cell: st.cell,
         fid: { ...st.fid },
         ...quotaJson(path, v),
@@ -29,24 +26,22 @@ export const command: Command = {
         partMaxBlocks: v.partMaxBlocks,
         offlineMessage: v.offlineMsg,
         motd: v.motd,
-      });
-    }
-    if (ctx.json) {
-      printJson(all.length === 1 ? all[0] : all);
-      return undefined;
-    }
-    const text = all.map((e) =>
-      [
-        `File ${e.path} (${fidString(e.fid)}) contained in volume ${e.volumeId}`,
-        `Volume status for vid = ${e.volumeId} named ${e.volume}${e.online ? '' : ' (offline)'}`,
-        ...(e.offlineMessage ? [`Current offline message is ${e.offlineMessage}`] : []),
-        ...(e.motd ? [`Current message of the day is ${e.motd}`] : []),
-        `Current disk quota is ${e.quota === null ? 'unlimited' : e.quota}`,
-        `Current blocks used are ${e.used}`,
-        `The partition has ${e.partBlocksAvail} blocks available out of ${e.partMaxBlocks}`,
-      ].join('\n'),
+      };
+    });
+    return printEach(
+      ctx,
+      all,
+      (e) =>
+        [
+          `File ${e.path} (${fidString(e.fid)}) contained in volume ${e.volumeId}`,
+          `Volume status for vid = ${e.volumeId} named ${e.volume}${e.online ? '' : ' (offline)'}`,
+          ...(e.offlineMessage ? [`Current offline message is ${e.offlineMessage}`] : []),
+          ...(e.motd ? [`Current message of the day is ${e.motd}`] : []),
+          `Current disk quota is ${e.quota === null ? 'unlimited' : e.quota}`,
+          `Current blocks used are ${e.used}`,
+          `The partition has ${e.partBlocksAvail} blocks available out of ${e.partMaxBlocks}`,
+        ].join('\n'),
+      '\n\n',
     );
-    ctx.stdout.write(`${text.join('\n\n')}\n`);
-    return undefined;
   },
 };

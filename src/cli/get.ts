@@ -6,7 +6,7 @@ import { lstat, mkdir, stat, symlink } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { AfsFileKind } from '../fs/stats.js';
 import { AfsError } from '../rpc/errors.js';
-import { parseCommandArgs } from './args.js';
+import { parseCopyArgs } from './args.js';
 import type { CliContext, Command } from './command.js';
 import { childPath, fidString } from './format.js';
 import { localChildPath, printableName, UnsafeNameError } from './names.js';
@@ -95,17 +95,11 @@ export const command: Command = {
   summary: 'copy from AFS to a local file or directory (- = stdout)',
   usage: 'usage: tsafs get [-r] <afs-path> <local-path|->',
   async run(ctx, args) {
-    const { values, positionals } = parseCommandArgs(
-      args,
-      { recursive: { type: 'boolean', short: 'r' } },
-      this.usage,
-    );
-    if (positionals.length !== 2) throw new UsageError(this.usage);
-    const src = ctx.afsPath(positionals[0]!);
-    const dest = positionals[1]!;
+    const { recursive, from, to: dest } = parseCopyArgs(args, this.usage);
+    const src = ctx.afsPath(from);
     const st = await ctx.client.fs.stat(src);
     if (st.isDirectory()) {
-      if (!values.recursive)
+      if (!recursive)
         throw new AfsError('EISDIR', `EISDIR: ${src} is a directory (use get -r)`, { path: src });
       if (dest === '-') throw new UsageError('a directory cannot go to standard output');
       const name = basename(src.replace(/\/+$/, ''));

@@ -3,7 +3,7 @@
 import { parseMountPoint } from '../afs/mountpoint.js';
 import { parseCommandArgs } from './args.js';
 import type { Command } from './command.js';
-import { printJson, UsageError } from './output.js';
+import { eachPath, printEach } from './per-path.js';
 
 export const command: Command = {
   name: 'lsmount',
@@ -11,17 +11,11 @@ export const command: Command = {
   usage: 'usage: tsafs lsmount [--json] <path>...',
   async run(ctx, args) {
     const { positionals } = parseCommandArgs(args, {}, this.usage);
-    if (positionals.length === 0) throw new UsageError(this.usage);
-    const all = [];
-    for (const p of positionals) {
-      const path = ctx.afsPath(p);
+    const all = await eachPath(ctx, positionals, this.usage, async (path) => {
       const contents = await ctx.client.fs.readMountPoint(path);
       const mp = parseMountPoint(contents);
-      all.push({ path, contents, type: mp.type, volume: mp.volume, cell: mp.cell ?? null });
-    }
-    if (ctx.json) printJson(all.length === 1 ? all[0] : all);
-    else
-      ctx.stdout.write(all.map((m) => `'${m.path}' is a mount point for volume '${m.contents}'\n`).join(''));
-    return undefined;
+      return { path, contents, type: mp.type, volume: mp.volume, cell: mp.cell ?? null };
+    });
+    return printEach(ctx, all, (m) => `'${m.path}' is a mount point for volume '${m.contents}'`);
   },
 };

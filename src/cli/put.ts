@@ -4,7 +4,7 @@ import type { Dirent } from 'node:fs';
 import { lstat, readdir, readlink, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { AfsError } from '../rpc/errors.js';
-import { parseCommandArgs } from './args.js';
+import { parseCopyArgs } from './args.js';
 import type { CliContext, Command } from './command.js';
 import { childPath } from './format.js';
 import { printableName } from './names.js';
@@ -74,14 +74,8 @@ export const command: Command = {
   summary: 'copy a local file or directory (- = stdin) into AFS',
   usage: 'usage: tsafs put [-r] <local-path|-> <afs-path>',
   async run(ctx, args) {
-    const { values, positionals } = parseCommandArgs(
-      args,
-      { recursive: { type: 'boolean', short: 'r' } },
-      this.usage,
-    );
-    if (positionals.length !== 2) throw new UsageError(this.usage);
-    const src = positionals[0]!;
-    let dest = ctx.afsPath(positionals[1]!);
+    const { recursive, from: src, to } = parseCopyArgs(args, this.usage);
+    let dest = ctx.afsPath(to);
     if (src === '-') {
       const bytes = await localToAfs(ctx, '-', dest, undefined);
       if (ctx.json) printJson({ source: '-', destination: dest, bytes });
@@ -91,7 +85,7 @@ export const command: Command = {
     const intoDir = await isAfsDir(ctx, dest);
     if (intoDir) dest = `${dest.replace(/\/+$/, '')}/${basename(src)}`;
     if (st.isDirectory()) {
-      if (!values.recursive)
+      if (!recursive)
         throw new AfsError('EISDIR', `EISDIR: ${src} is a directory (use put -r)`, { path: src });
       const r = await putTree(ctx, Buffer.from(src), Buffer.from(dest));
       if (ctx.json) printJson({ source: src, destination: dest, ...r });

@@ -3,7 +3,7 @@
 import type { VolumeStatus } from '../fs/promises.js';
 import { parseCommandArgs } from './args.js';
 import type { Command } from './command.js';
-import { printJson, UsageError } from './output.js';
+import { eachPath, printEach } from './per-path.js';
 
 export function partitionPercentUsed(v: VolumeStatus): number {
   return v.partMaxBlocks > 0
@@ -29,25 +29,17 @@ export const command: Command = {
   usage: 'usage: tsafs quota [--json] <path>...',
   async run(ctx, args) {
     const { positionals } = parseCommandArgs(args, {}, this.usage);
-    if (positionals.length === 0) throw new UsageError(this.usage);
-    const all = [];
-    for (const p of positionals) {
-      const path = ctx.afsPath(p);
-      all.push(quotaJson(path, await ctx.client.fs.volumeStatus(path)));
-    }
-    if (ctx.json) {
-      printJson(all.length === 1 ? all[0] : all);
-      return undefined;
-    }
-    const lines = ['Volume Name                    Quota       Used %Used   Partition'];
-    for (const q of all) {
-      lines.push(
+    const all = await eachPath(ctx, positionals, this.usage, async (path) =>
+      quotaJson(path, await ctx.client.fs.volumeStatus(path)),
+    );
+    if (!ctx.json) ctx.stdout.write('Volume Name                    Quota       Used %Used   Partition\n');
+    return printEach(
+      ctx,
+      all,
+      (q) =>
         `${q.volume.padEnd(25)}${(q.quota === null ? 'no limit' : String(q.quota)).padStart(10)}` +
-          `${String(q.used).padStart(11)}${String(q.percentUsed).padStart(5)}%` +
-          `${String(q.partitionPercentUsed).padStart(11)}%`,
-      );
-    }
-    ctx.stdout.write(`${lines.join('\n')}\n`);
-    return undefined;
+        `${String(q.used).padStart(11)}${String(q.percentUsed).padStart(5)}%` +
+        `${String(q.partitionPercentUsed).padStart(11)}%`,
+    );
   },
 };

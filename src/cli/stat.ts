@@ -5,7 +5,7 @@ import type { AfsStats } from '../fs/stats.js';
 import { parseCommandArgs } from './args.js';
 import type { Command } from './command.js';
 import { fidString, modeString, rightsText } from './format.js';
-import { printJson, UsageError } from './output.js';
+import { eachPath, printEach } from './per-path.js';
 
 export function statJson(path: string, s: AfsStats, target?: string): Record<string, unknown> {
   return {
@@ -43,34 +43,30 @@ export const command: Command = {
       { dereference: { type: 'boolean', short: 'L' } },
       this.usage,
     );
-    if (positionals.length === 0) throw new UsageError(this.usage);
     const fs = ctx.client.fs;
-    const all: Record<string, unknown>[] = [];
-    for (const p of positionals) {
-      const path = ctx.afsPath(p);
+    const all = await eachPath(ctx, positionals, this.usage, async (path) => {
       const s = values.dereference ? await fs.stat(path) : await fs.lstat(path);
       let target: string | undefined;
       if (s.kind === 'symlink') target = (await fs.readlink(path)) as string;
       else if (s.kind === 'mountpoint') target = await fs.readMountPoint(path);
-      all.push(statJson(path, s, target));
-    }
-    if (ctx.json) {
-      printJson(positionals.length === 1 ? all[0] : all);
-      return undefined;
-    }
-    const text = all.map((j) => {
-      const fid = j.fid as { volume: number; vnode: number; unique: number };
-      return [
-        `  File: ${j.path}${j.target === undefined ? '' : ` -> ${j.target}`}`,
-        `  Type: ${j.type}   Size: ${j.size}   Links: ${j.nlink}`,
-        `  Mode: (${((j.mode as number) & 0o7777).toString(8).padStart(4, '0')}/${j.modeString})   Owner: ${j.owner}   Group: ${j.group}   Author: ${j.author}`,
-        `Modify: ${j.mtime}   Server: ${j.serverModTime}`,
-        `  Cell: ${j.cell}   Volume: ${j.volume}`,
-        `   FID: ${fidString(fid)}   Data version: ${j.dataVersion}`,
-        `Rights: ${j.rights} (yours)   ${j.anonymousRights} (anonymous)${j.lockCount ? `   Locks: ${j.lockCount}` : ''}`,
-      ].join('\n');
+      return statJson(path, s, target);
     });
-    ctx.stdout.write(`${text.join('\n\n')}\n`);
-    return undefined;
+    return printEach(
+      ctx,
+      all,
+      (j) => {
+        const fid = j.fid as { volume: number; vnode: number; unique: number };
+        return [
+          `  File: ${j.path}${j.target === undefined ? '' : ` -> ${j.target}`}`,
+          `  Type: ${j.type}   Size: ${j.size}   Links: ${j.nlink}`,
+          `  Mode: (${((j.mode as number) & 0o7777).toString(8).padStart(4, '0')}/${j.modeString})   Owner: ${j.owner}   Group: ${j.group}   Author: ${j.author}`,
+          `Modify: ${j.mtime}   Server: ${j.serverModTime}`,
+          `  Cell: ${j.cell}   Volume: ${j.volume}`,
+          `   FID: ${fidString(fid)}   Data version: ${j.dataVersion}`,
+          `Rights: ${j.rights} (yours)   ${j.anonymousRights} (anonymous)${j.lockCount ? `   Locks: ${j.lockCount}` : ''}`,
+        ].join('\n');
+      },
+      '\n\n',
+    );
   },
 };

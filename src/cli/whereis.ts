@@ -2,7 +2,7 @@
 
 import { parseCommandArgs } from './args.js';
 import type { Command } from './command.js';
-import { printJson, UsageError } from './output.js';
+import { eachPath, printEach } from './per-path.js';
 
 export const command: Command = {
   name: 'whereis',
@@ -10,23 +10,16 @@ export const command: Command = {
   usage: 'usage: tsafs whereis [--json] <path>...',
   async run(ctx, args) {
     const { positionals } = parseCommandArgs(args, {}, this.usage);
-    if (positionals.length === 0) throw new UsageError(this.usage);
-    const all = [];
-    for (const p of positionals) {
-      const path = ctx.afsPath(p);
-      all.push({ path, ...(await ctx.client.fs.whereis(path)) });
-    }
-    if (ctx.json) printJson(all.length === 1 ? all[0] : all);
-    else
-      ctx.stdout.write(
-        all
-          .map(
-            (w) =>
-              `File ${w.path} is on host${w.servers.length === 1 ? '' : 's'} ${w.servers.join(' ')} ` +
-              `(volume ${w.volume}, ${w.type}, cell ${w.cell})\n`,
-          )
-          .join(''),
-      );
-    return undefined;
+    const all = await eachPath(ctx, positionals, this.usage, async (path) => ({
+      path,
+      ...(await ctx.client.fs.whereis(path)),
+    }));
+    return printEach(
+      ctx,
+      all,
+      (w) =>
+        `File ${w.path} is on host${w.servers.length === 1 ? '' : 's'} ${w.servers.join(' ')} ` +
+        `(volume ${w.volume}, ${w.type}, cell ${w.cell})`,
+    );
   },
 };

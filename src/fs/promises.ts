@@ -264,13 +264,26 @@ export class AfsFs {
   async rmdir(path: PathLike, o: SignalOpt = {}): Promise<void> {
     const { dir, name } = await this.parent(path, 'rmdir', o.signal);
     const cell = await this.ctx.cell(dir.cell);
-    await this.ctx.files.call(
-      cell,
-      dir.fid.volume,
-      FS.RemoveDir,
-      { dirFid: dir.fid, name },
-      this.opts('rmdir', path, o.signal),
-    );
+    try {
+      await this.ctx.files.call(
+        cell,
+        dir.fid.volume,
+        FS.RemoveDir,
+        { dirFid: dir.fid, name },
+        this.opts('rmdir', path, o.signal),
+      );
+    } catch (e) {
+      // The file server says EEXIST for a directory that is not empty (old BSD rmdir); node:fs
+      // callers test for ENOTEMPTY, as kAFS and the Linux VFS report it.
+      if (!(e instanceof AfsError && e.code === 'EEXIST')) throw e;
+      throw new AfsError('ENOTEMPTY', `ENOTEMPTY: directory not empty, rmdir '${shown(path)}'`, {
+        afsCode: e.afsCode,
+        afsName: e.afsName,
+        syscall: 'rmdir',
+        path: shown(path),
+        cause: e,
+      });
+    }
   }
 
   async unlink(path: PathLike, o: SignalOpt = {}): Promise<void> {
@@ -293,6 +306,12 @@ export class AfsFs {
       if (o.force && e instanceof AfsError && e.code === 'ENOENT') return;
       throw e;
     }
+    // The walk crosses mount points even for lstat: a volume root may be a mount point here, which
+    // rm removes like `fs rmmount` instead of descending into (and emptying) another volume.
+    if (st.isDirectory() && st.fid.vnode === 1 && (await this.isMountPointEntry(path, o.signal))) {
+      await this.unlink(path, o);
+      return;
+    }
     if (st.isDirectory() && !st.isMountPoint()) {
       if (!o.recursive) {
         throw new AfsError(
@@ -310,6 +329,21 @@ export class AfsFs {
       return;
     }
     await this.unlink(path, o);
+  }
+
+  private async isMountPointEntry(path: PathLike, signal?: AbortSignal): Promise<boolean> {
+    let parent: Awaited<ReturnType<AfsFs['parent']>>;
+    try {
+      parent = await this.parent(path, 'rm', signal);
+    } catch (e) {
+      if (e instanceof AfsError && (e.code === 'EINVAL' || e.code === 'EACCES')) return false; // a cell root
+      throw e;
+    }
+    const fid = await this.lookupIn(parent.dir, parent.name, signal);
+    if (!fid) return false;
+    const cell = await this.ctx.cell(parent.dir.cell);
+    const { status } = await this.ctx.files.fetchStatus(cell, fid, this.opts('rm', path, signal));
+    return kindOf(status) === 'mountpoint';
   }
 
   async rename(oldPath: PathLike, newPath: PathLike, o: SignalOpt = {}): Promise<void> {
