@@ -10,6 +10,7 @@ import {
   loadCellServDB,
   loadThisCell,
 } from './afs/cellservdb.js';
+import { cmDebugHandlers, describeEntry } from './afs/cm-debug.js';
 import { CacheManagerService } from './afs/cmservice.js';
 import { FileService } from './afs/fs-operation.js';
 import type { ParallelFetchOptions } from './afs/fsclient.js';
@@ -17,12 +18,13 @@ import { Net } from './afs/net.js';
 import type { WalkOps } from './afs/path.js';
 import { RxPeerBinder, RxRecordOps } from './afs/rx-ops.js';
 import type { Server } from './afs/server.js';
+import { VnodeCache } from './afs/vcache.js';
 import { VlRotation } from './afs/vl-rotate.js';
 import { type AuthOption, type Identity, resolveIdentity } from './auth/identity.js';
 import type { Releasable } from './fs/context.js';
 import { AfsFs } from './fs/promises.js';
 import { AfsError } from './rpc/errors.js';
-import type { AFSFid } from './rpc/types.js';
+import { type AFSFid, uuidToString } from './rpc/types.js';
 import type { VldbEntry } from './rpc/vl.js';
 import { RxEndpoint } from './rx/endpoint.js';
 import type { SecurityClass } from './rx/security/types.js';
@@ -49,6 +51,10 @@ export interface AfsClientOptions {
   security?: SecurityClass;
   /** Grace before unused server/volume/cell records are dropped (ms; default 10 s). */
   gcDelayMs?: number;
+  /** Bytes of file data kept in memory (default 128 MiB); `false` turns the cache off entirely. */
+  cacheSize?: number | false;
+  /** How long a VLDB answer is reused (ms; default 10 min); VNOVOL/VMOVED refresh it sooner. */
+  vldbTtlMs?: number;
 }
 
 const VL_PORT = 7003;
@@ -63,6 +69,9 @@ export class AfsClient {
   private readonly cellList = new Map<string, string[]>();
   private readonly cellRecords = new Map<string, Promise<Cell>>();
   private readonly identities = new Map<string, Identity>();
+  private readonly vldbCache = new Map<string, { entry: VldbEntry; at: number }>();
+  /** Statuses and data, kept true by callbacks (undefined when turned off). */
+  readonly cache: VnodeCache | undefined;
   private readonly vlByCell = new Map<string, VlRotation>();
   private readonly held = new Set<Releasable>();
   private localCell: string | undefined;
@@ -73,6 +82,7 @@ export class AfsClient {
 
   constructor(readonly options: AfsClientOptions = {}) {
     this.mount = (options.mount ?? '/afs').replace(/\/+$/, '') || '/afs';
+    this.cache = options.cacheSize === false ? undefined : new VnodeCache(options.cacheSize ?? 128 << 20);
     const client = this;
     const walkOps: WalkOps = {
       knownCell: (name) => client.cellList.has(name.toLowerCase()),
@@ -130,19 +140,62 @@ export class AfsClient {
     }
     const ep = await RxEndpoint.open({ host: o.bind?.host, port: o.bind?.port });
     this.ep = ep;
-    this.cmService = new CacheManagerService(ep);
+    const cache = this.cache;
+    const peers = new RxPeerBinder<Server>(ep);
+    this.cmService = new CacheManagerService(
+      ep,
+      undefined,
+      cache
+        ? cmDebugHandlers({
+            cache,
+            cellNames: () => [...this.cellList.keys()],
+            cellServers: (name) => this.cellList.get(name) ?? [],
+            localCell: () => this.localCell,
+            serverAddr: (key) => this.serverAddr(key),
+            readOnlyVolume: (cell, vol) => this.isReadOnlyVolume(cell, vol),
+          })
+        : {},
+    );
+    if (cache) {
+      // Breaks go to the cells of the records bound to the calling peer, before the reply is sent.
+      const each = (servers: readonly unknown[], fn: (s: Server) => void) => {
+        for (const s of servers as Server[]) {
+          const call = s.beginCall('use_cm_call');
+          try {
+            fn(s);
+          } finally {
+            call.end();
+          }
+        }
+      };
+      this.cmService.sink = {
+        breakFids: (servers, fids) =>
+          each(servers, (s) => fids.forEach((f) => cache.breakFid(s.cell.name, f))),
+        breakVolumes: (servers, vols) =>
+          each(servers, (s) => vols.forEach((v) => cache.breakVolume(s.cell.name, v))),
+        resetServer: (servers, _peer, uuid) =>
+          each(servers, (s) => {
+            // InitCallBackState3 names the server: only that record's promises go.
+            if (uuid && uuidToString(uuid) !== s.uuid) return;
+            cache.breakServer(`${s.cell.name}/${s.uuid}`);
+          }),
+      };
+    }
     this.ops = new RxRecordOps(ep);
     const gc = o.gcDelayMs;
     this.netRecords = new Net({
       ops: this.ops,
-      peers: new RxPeerBinder<Server>(ep),
+      peers,
       closeTransport: () => ep.close(),
+      // A removed server record gave its promises back (GiveUpAllCallBacks): stop trusting them.
+      onServerExpired: (s) => cache?.breakServer(`${s.cell.name}/${s.uuid}`),
       ...(gc === undefined ? {} : { serverGcDelayMs: gc, volumeGcDelayMs: gc, cellGcDelayMs: gc }),
     });
     this.files = new FileService(
       ep,
       (cell) => o.security ?? this.identities.get(cell)?.security,
       this.netRecords.signal,
+      cache,
     );
   }
 
@@ -214,9 +267,33 @@ export class AfsClient {
     return r;
   }
 
-  /** The VLDB entry of a volume by name or numeric id. */
+  /** The VLDB entry of a volume by name or numeric id (reused for vldbTtlMs). */
   async vldbEntry(volume: string | number, cell?: string, signal?: AbortSignal): Promise<VldbEntry> {
-    return (await this.vl(cell)).getEntry(String(volume), signal);
+    const vl = await this.vl(cell);
+    const key = `${this.cellName(cell)}/${volume}`;
+    const hit = this.vldbCache.get(key);
+    const ttl = this.options.vldbTtlMs ?? 600_000;
+    if (hit && Date.now() - hit.at < ttl) return hit.entry;
+    const entry = await vl.getEntry(String(volume), signal);
+    this.vldbCache.set(key, { entry, at: Date.now() });
+    return entry;
+  }
+
+  /** Forget cached VLDB answers (all, or one cell's). */
+  forgetVldb(cell?: string): void {
+    for (const k of [...this.vldbCache.keys()])
+      if (!cell || k.startsWith(`${cell}/`)) this.vldbCache.delete(k);
+  }
+
+  private serverAddr(key: string): string | undefined {
+    const [cellName, uuid] = key.split('/');
+    const cell = this.netRecords?.cells.get(cellName ?? '');
+    return cell?.fsServers.get(uuid ?? '')?.addrs[0];
+  }
+
+  private isReadOnlyVolume(cell: string, volume: number): boolean {
+    const name = this.netRecords?.cells.get(cell)?.volumes.get(volume)?.name ?? '';
+    return name.endsWith('.readonly') || name.endsWith('.backup');
   }
 
   /** Read a whole file (or a range) by FID, streaming to `sink`. */
@@ -245,9 +322,22 @@ export class AfsClient {
       : (this.identities.get(c.name)?.description ?? 'anonymous');
   }
 
-  /** The records as they are now (the /proc/net/afs of tsafs). */
+  /** The records and cache as they are now (the /proc/net/afs of tsafs). */
   inspect() {
-    return this.net.inspect();
+    const cache = this.cache;
+    const src = cache && {
+      cache,
+      cellNames: () => [...this.cellList.keys()],
+      cellServers: (name: string) => this.cellList.get(name) ?? [],
+      localCell: () => this.localCell,
+      serverAddr: (key: string) => this.serverAddr(key),
+      readOnlyVolume: (c: string, v: number) => this.isReadOnlyVolume(c, v),
+    };
+    return {
+      ...this.net.inspect(),
+      cache: src ? cache.entries().map((e, i) => ({ cellName: e.cell, ...describeEntry(src, e, i) })) : [],
+      cacheStats: cache ? { ...cache.stats } : undefined,
+    };
   }
 
   /**

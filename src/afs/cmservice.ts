@@ -12,12 +12,22 @@ import { type AFSFid, CLIENT_CAPABILITY_ERRORTRANS, uuidToString } from '../rpc/
 import type { RxEndpoint } from '../rx/endpoint.js';
 import type { RxPeer } from '../rx/peer.js';
 
-/** Where breaks and state resets go (the callback/vnode cache); `server` is peer.appData or undefined. */
+/**
+ * Where breaks and state resets go (the callback/vnode cache). `servers` are the records bound to
+ * the calling peer (peer.appData); never empty: calls from unmapped peers do not reach the sink.
+ */
 export interface CallbackSink {
-  breakFids(server: unknown, fids: AFSFid[], peer: RxPeer): void;
-  breakVolumes(server: unknown, volumeIds: number[], peer: RxPeer): void;
-  /** The server lost (or dropped) every promise it made us. */
-  resetServer(server: unknown, peer: RxPeer, serverUuid?: Buffer): void;
+  breakFids(servers: readonly unknown[], fids: AFSFid[], peer: RxPeer): void;
+  breakVolumes(servers: readonly unknown[], volumeIds: number[], peer: RxPeer): void;
+  /** The server lost (or dropped) every promise it made us; InitCallBackState3 names its UUID. */
+  resetServer(servers: readonly unknown[], peer: RxPeer, serverUuid?: Buffer): void;
+}
+
+/** The records bound to a peer: RxPeerBinder keeps an array there; anything else counts as one. */
+export function peerServers(peer: RxPeer): readonly unknown[] {
+  const d = peer.appData;
+  if (d === undefined || d === null) return [];
+  return Array.isArray(d) ? d : [d];
 }
 
 /** Optional answers for cmdebug's questions (GetCE64, GetCacheConfig, ...); filled by the cache layer. */
@@ -78,7 +88,7 @@ export class CacheManagerService {
       ...debug,
       CallBack: ({ args, peer }) => {
         this.count();
-        const server = peer.appData;
+        const servers = peerServers(peer);
         const fids: AFSFid[] = [];
         const vols: number[] = [];
         for (const f of args.fids) {
@@ -86,11 +96,15 @@ export class CacheManagerService {
           if (isVolumeBreak(f)) vols.push(f.volume);
           else fids.push(f);
         }
-        if (server === undefined) this.stats.unmappedBreaks += args.fids.length;
+        if (servers.length === 0) {
+          // Not a server we called: answer, touch nothing.
+          this.stats.unmappedBreaks += args.fids.length;
+          return {};
+        }
         this.stats.breaks += fids.length;
         this.stats.volumeBreaks += vols.length;
-        if (fids.length) this.sink?.breakFids(server, fids, peer);
-        if (vols.length) this.sink?.breakVolumes(server, vols, peer);
+        if (fids.length) this.sink?.breakFids(servers, fids, peer);
+        if (vols.length) this.sink?.breakVolumes(servers, vols, peer);
         return {};
       },
       InitCallBackState: ({ peer }) => {
@@ -135,14 +149,14 @@ export class CacheManagerService {
 
   private reset(peer: RxPeer, serverUuid?: Buffer): void {
     this.count();
-    const server = peer.appData;
-    if (server === undefined) {
+    const servers = peerServers(peer);
+    if (servers.length === 0) {
       // kAFS dereferenced a missing server here (CVE-2026-74425): we only count it.
       this.stats.unmappedResets++;
       return;
     }
     this.stats.resets++;
-    this.sink?.resetServer(server, peer, serverUuid ? Buffer.from(serverUuid) : undefined);
+    this.sink?.resetServer(servers, peer, serverUuid ? Buffer.from(serverUuid) : undefined);
   }
 }
 

@@ -1,16 +1,19 @@
 // One FS operation on a FID (kAFS fs_operation.c): find the FID's volume record in its cell, rotate
-// over its servers, run the RPC, map failures to typed errors. Every file-API call goes through here.
+// over its servers, run the RPC, map failures to typed errors, and keep the cache in step: reads
+// are answered from it while a callback promise holds; every reply's statuses update it; a
+// callback counts only if nothing broke between sending the request and installing the reply.
 
 import { callRpc, type RpcOptions } from '../rpc/client.js';
 import type { AnyRpcDef, ArgsIn, ResultOf } from '../rpc/define.js';
 import { AfsError } from '../rpc/errors.js';
 import { FS, LOCK_READ, LOCK_WRITE } from '../rpc/fs.js';
-import type { AFSFetchStatus, AFSFid, AFSStoreStatus } from '../rpc/types.js';
+import type { AFSCallBack, AFSFetchStatus, AFSFid, AFSStoreStatus } from '../rpc/types.js';
 import type { RxEndpoint } from '../rx/endpoint.js';
 import type { SecurityClass } from '../rx/security/types.js';
 import type { Cell } from './cell.js';
 import { type FetchResult, fetchRange, storeData } from './fsclient.js';
 import { type Attempt, type RotateOptions, rotate, withVolume } from './rotate.js';
+import { CHUNK_SIZE, type VnodeCache } from './vcache.js';
 
 export interface OpOptions {
   signal?: AbortSignal;
@@ -27,6 +30,8 @@ export class FileService {
     readonly securityFor: (cell: string) => SecurityClass | undefined,
     /** Aborted when the client closes: every call in flight ends. */
     private readonly baseSignal?: AbortSignal,
+    /** Statuses and data kept true by callbacks; absent = every read asks the server. */
+    readonly cache?: VnodeCache,
   ) {}
 
   private signal(o: OpOptions): AbortSignal | undefined {
@@ -48,6 +53,49 @@ export class FileService {
     return { timeouts: a.timeouts, signal: this.signal(o), syscall: o.syscall, path: o.path };
   }
 
+  private serverKey(cell: Cell, a: Attempt): string {
+    return `${cell.name}/${a.server.uuid}`;
+  }
+
+  /** Record what a reply says about the objects an RPC touched (statuses, new FIDs, callbacks). */
+  private absorb(
+    cell: Cell,
+    args: Record<string, unknown>,
+    r: Record<string, unknown>,
+    server: string,
+    sentAt: number,
+  ): void {
+    const c = this.cache;
+    if (!c) return;
+    const st = (k: string) => r[k] as AFSFetchStatus | undefined;
+    const fid = (k: string) => args[k] as AFSFid | undefined;
+    const status = st('status');
+    if (r.fid && status) {
+      // CreateFile / MakeDir / Symlink: a new object; files and directories come with a callback.
+      const nf = r.fid as AFSFid;
+      const cb = r.callback as AFSCallBack | undefined;
+      if (cb) {
+        const snap = c.snapshot(cell.name, nf, server);
+        snap.sentAt = sentAt;
+        c.install(cell.name, nf, status, cb, snap);
+      } else c.update(cell.name, nf, status);
+    } else if (status && fid('fid')) {
+      c.update(cell.name, fid('fid')!, status);
+    } else if (status && fid('existingFid')) {
+      c.update(cell.name, fid('existingFid')!, status);
+    }
+    const pairs: [string, string][] = [
+      ['dirStatus', 'dirFid'],
+      ['oldDirStatus', 'oldDirFid'],
+      ['newDirStatus', 'newDirFid'],
+    ];
+    for (const [sk, fk] of pairs) {
+      const s = st(sk);
+      const f = fid(fk);
+      if (s && f) c.update(cell.name, f, s);
+    }
+  }
+
   /** Run any RPC against the servers of the FID's volume. */
   call<D extends AnyRpcDef>(
     cell: Cell,
@@ -59,18 +107,47 @@ export class FileService {
     return withVolume(cell, volumeId, (v) =>
       rotate(
         v,
-        (a) => callRpc(this.ep, a.target, def, args, this.rpcOpts(a, o)),
+        async (a) => {
+          const sentAt = Date.now();
+          const r = await callRpc(this.ep, a.target, def, args, this.rpcOpts(a, o));
+          this.absorb(
+            cell,
+            args as Record<string, unknown>,
+            r as Record<string, unknown>,
+            this.serverKey(cell, a),
+            sentAt,
+          );
+          return r;
+        },
         this.rotateOpts(o, v.name, cell.name),
       ),
     );
   }
 
-  fetchStatus(cell: Cell, fid: AFSFid, o: OpOptions = {}) {
-    return this.call(cell, fid.volume, FS.FetchStatus, { fid }, o);
+  /** FetchStatus, answered from the cache while a callback promise holds. */
+  async fetchStatus(cell: Cell, fid: AFSFid, o: OpOptions = {}): Promise<{ status: AFSFetchStatus }> {
+    const cached = this.cache?.validStatus(cell.name, fid);
+    if (cached) return { status: cached };
+    return withVolume(cell, fid.volume, (v) =>
+      rotate(
+        v,
+        async (a) => {
+          const snap = this.cache?.snapshot(cell.name, fid, this.serverKey(cell, a));
+          const r = await callRpc(this.ep, a.target, FS.FetchStatus, { fid }, this.rpcOpts(a, o));
+          this.cache?.install(cell.name, fid, r.status, r.callback, snap);
+          return { status: r.status };
+        },
+        this.rotateOpts(o, v.name, cell.name),
+      ),
+    );
   }
 
-  /** Read [pos, pos+length) streaming to sink (parallel calls for large ranges). */
-  fetchData(
+  /**
+   * Read [pos, pos+length) streaming to sink. Whole cached chunks of a file whose promise holds
+   * are served with no RPC; otherwise the range is fetched (parallel calls for large ranges) and
+   * the chunks it covers are cached under the data version the reply carried.
+   */
+  async fetchData(
     cell: Cell,
     fid: AFSFid,
     pos: number,
@@ -78,18 +155,76 @@ export class FileService {
     sink: (c: Buffer) => void | Promise<void>,
     o: OpOptions & { parallel?: number; chunkSize?: number } = {},
   ): Promise<FetchResult & { total: number }> {
+    const c = this.cache;
+    const st = c?.validStatus(cell.name, fid);
+    if (c && st) {
+      const hit = this.fromCache(cell.name, fid, st, pos, length);
+      if (hit) {
+        for (const b of hit.parts) await sink(b);
+        return {
+          length: hit.total,
+          total: hit.total,
+          status: st,
+          callback: { version: 1, expirationTime: 0, type: 0 },
+          volSync: emptySync,
+        };
+      }
+    }
     return withVolume(cell, fid.volume, (v) =>
       rotate(
         v,
-        (a) =>
-          fetchRange(this.ep, a.target, fid, pos, length, sink, {
-            ...this.rpcOpts(a, o),
-            parallel: o.parallel,
-            chunkSize: o.chunkSize,
-          }),
+        async (a) => {
+          const snap = c?.snapshot(cell.name, fid, this.serverKey(cell, a));
+          // Collect whole chunks as they pass, when the read starts on a chunk boundary.
+          const collect = c && pos % CHUNK_SIZE === 0 ? new ChunkCollector(pos / CHUNK_SIZE) : undefined;
+          const r = await fetchRange(
+            this.ep,
+            a.target,
+            fid,
+            pos,
+            length,
+            (b) => {
+              collect?.add(b);
+              return sink(b);
+            },
+            { ...this.rpcOpts(a, o), parallel: o.parallel, chunkSize: o.chunkSize },
+          );
+          if (c) {
+            c.install(cell.name, fid, r.status, r.callback, snap);
+            if (collect && !r.dvChanged) {
+              const atEof = pos + r.total >= r.status.length;
+              for (const [idx, buf] of collect.finish(atEof))
+                c.putChunk(cell.name, fid, r.status.dataVersion, idx, buf);
+            }
+          }
+          return r;
+        },
         this.rotateOpts(o, v.name, cell.name),
       ),
     );
+  }
+
+  private fromCache(
+    cell: string,
+    fid: AFSFid,
+    st: AFSFetchStatus,
+    pos: number,
+    length: number,
+  ): { parts: Buffer[]; total: number } | undefined {
+    const c = this.cache!;
+    const end = Math.min(pos + length, st.length);
+    if (pos >= end) return st.length <= pos ? { parts: [], total: 0 } : undefined;
+    const parts: Buffer[] = [];
+    for (let idx = Math.floor(pos / CHUNK_SIZE); idx * CHUNK_SIZE < end; idx++) {
+      const b = c.getChunk(cell, fid, st.dataVersion, idx);
+      if (!b) return undefined;
+      const from = Math.max(pos - idx * CHUNK_SIZE, 0);
+      const to = Math.min(end - idx * CHUNK_SIZE, b.length);
+      if (to < from || (to === b.length && b.length < CHUNK_SIZE && idx * CHUNK_SIZE + b.length < end))
+        return undefined;
+      parts.push(b.subarray(from, to));
+    }
+    return { parts, total: end - pos };
   }
 
   /** The whole content of a small object (directory, symlink), refusing anything over `max` bytes. */
@@ -99,38 +234,51 @@ export class FileService {
     max: number,
     o: OpOptions = {},
   ): Promise<{ data: Buffer; status: AFSFetchStatus }> {
-    // A sink-retrying rotation could deliver a prefix twice: collect per attempt.
+    const c = this.cache;
+    const st = c?.validStatus(cell.name, fid);
+    if (c && st) {
+      const blob = c.getChunk(cell.name, fid, st.dataVersion, 'blob');
+      if (blob) return { data: blob, status: st };
+    }
     return withVolume(cell, fid.volume, (v) =>
       rotate(
         v,
         async (a) => {
+          // Collected per attempt: a retried rotation must not deliver a prefix twice.
           const parts: Buffer[] = [];
           let n = 0;
+          const snap = c?.snapshot(cell.name, fid, this.serverKey(cell, a));
           const r = await fetchRange(
             this.ep,
             a.target,
             fid,
             0,
             max + 1,
-            (c) => {
-              n += c.length;
-              if (n > max)
+            (b) => {
+              n += b.length;
+              if (n > max) {
                 throw new AfsError('EFBIG', `EFBIG: object larger than ${max} bytes`, {
                   path: o.path,
                   syscall: o.syscall,
                 });
-              parts.push(c);
+              }
+              parts.push(b);
             },
             { ...this.rpcOpts(a, o), parallel: 1, chunkSize: max + 1 },
           );
-          return { data: parts.length === 1 ? parts[0]! : Buffer.concat(parts), status: r.status };
+          const data = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+          if (c) {
+            c.install(cell.name, fid, r.status, r.callback, snap);
+            c.putChunk(cell.name, fid, r.status.dataVersion, 'blob', data);
+          }
+          return { data, status: r.status };
         },
         this.rotateOpts(o, v.name, cell.name),
       ),
     );
   }
 
-  storeData(
+  async storeData(
     cell: Cell,
     fid: AFSFid,
     storeStatus: AFSStoreStatus,
@@ -139,7 +287,7 @@ export class FileService {
     fileLength: number,
     o: OpOptions = {},
   ) {
-    return withVolume(cell, fid.volume, (v) =>
+    const r = await withVolume(cell, fid.volume, (v) =>
       rotate(
         v,
         (a) =>
@@ -157,6 +305,22 @@ export class FileService {
         this.rotateOpts(o, v.name, cell.name),
       ),
     );
+    // Our own write: the reply's status is the new truth; our promise on the file stays.
+    this.cache?.update(cell.name, fid, r.status);
+    if (this.cache && pos === 0 && data.length === fileLength && data.length <= this.cache.maxDataBytes / 4) {
+      // A whole-file write: its bytes are the new version's content.
+      for (let off = 0, idx = 0; off < data.length || idx === 0; off += CHUNK_SIZE, idx++) {
+        this.cache.putChunk(
+          cell.name,
+          fid,
+          r.status.dataVersion,
+          idx,
+          Buffer.from(data.subarray(off, off + CHUNK_SIZE)),
+        );
+        if (data.length === 0) break;
+      }
+    }
+    return r;
   }
 
   /** StoreACL (164), falling back to the old opcode 134 that OpenAFS 1.8 has. */
@@ -169,22 +333,78 @@ export class FileService {
     }
   }
 
-  /** InlineBulkStatus of up to 50 FIDs of one volume; BulkStatus where the server lacks it. */
+  /**
+   * Statuses of up to 50 FIDs of one volume: cached ones from the cache, the rest with one
+   * InlineBulkStatus (BulkStatus where the server lacks it), whose callbacks are installed.
+   */
   async bulkStatus(
     cell: Cell,
     volumeId: number,
     fids: AFSFid[],
     o: OpOptions = {},
   ): Promise<AFSFetchStatus[]> {
-    try {
-      return (await this.call(cell, volumeId, FS.InlineBulkStatus, { fids }, o)).statuses;
-    } catch (e) {
-      if (!(e instanceof AfsError && e.afsCode === RXGEN_OPCODE)) throw e;
-      return (await this.call(cell, volumeId, FS.BulkStatus, { fids }, o)).statuses;
-    }
+    const c = this.cache;
+    const out: (AFSFetchStatus | undefined)[] = fids.map((f) => c?.validStatus(cell.name, f));
+    const missing = fids.filter((_, i) => out[i] === undefined);
+    if (missing.length === 0) return out as AFSFetchStatus[];
+    const fetched = await withVolume(cell, volumeId, (v) =>
+      rotate(
+        v,
+        async (a) => {
+          const server = this.serverKey(cell, a);
+          const snaps = c ? missing.map((f) => c.snapshot(cell.name, f, server)) : [];
+          let r: { statuses: AFSFetchStatus[]; callbacks: AFSCallBack[] };
+          try {
+            r = await callRpc(this.ep, a.target, FS.InlineBulkStatus, { fids: missing }, this.rpcOpts(a, o));
+          } catch (e) {
+            if (!(e instanceof AfsError && e.afsCode === RXGEN_OPCODE)) throw e;
+            r = await callRpc(this.ep, a.target, FS.BulkStatus, { fids: missing }, this.rpcOpts(a, o));
+          }
+          if (c) {
+            r.statuses.forEach((s, i) => {
+              if (s.errorCode === 0 && i < missing.length)
+                c.install(cell.name, missing[i]!, s, r.callbacks[i], snaps[i]);
+            });
+          }
+          return r.statuses;
+        },
+        this.rotateOpts(o, v.name, cell.name),
+      ),
+    );
+    let k = 0;
+    return out.map((s) => s ?? fetched[k++]!) as AFSFetchStatus[];
   }
 
   setLock(cell: Cell, fid: AFSFid, exclusive: boolean, o: OpOptions = {}) {
     return this.call(cell, fid.volume, FS.SetLock, { fid, type: exclusive ? LOCK_WRITE : LOCK_READ }, o);
+  }
+}
+
+const emptySync = { spare1: 0, spare2: 0, spare3: 0, spare4: 0, spare5: 0, spare6: 0 };
+
+/** Gathers streamed bytes into whole cache chunks. */
+class ChunkCollector {
+  private cur: Buffer[] = [];
+  private curLen = 0;
+  private readonly done: [number, Buffer][] = [];
+  constructor(private idx: number) {}
+  add(b: Buffer): void {
+    let off = 0;
+    while (off < b.length) {
+      const n = Math.min(CHUNK_SIZE - this.curLen, b.length - off);
+      this.cur.push(b.subarray(off, off + n));
+      this.curLen += n;
+      off += n;
+      if (this.curLen === CHUNK_SIZE) {
+        this.done.push([this.idx++, Buffer.concat(this.cur)]);
+        this.cur = [];
+        this.curLen = 0;
+      }
+    }
+  }
+  /** Whole chunks, plus the partial last one when the read reached the end of the file. */
+  finish(atEof: boolean): [number, Buffer][] {
+    if (atEof && this.curLen > 0) this.done.push([this.idx, Buffer.concat(this.cur)]);
+    return this.done;
   }
 }

@@ -131,7 +131,7 @@ export async function fetchRange(
   length: number,
   sink: (chunk: Buffer) => void | Promise<void>,
   opts: ParallelFetchOptions = {},
-): Promise<FetchResult & { total: number }> {
+): Promise<FetchResult & { total: number; dvChanged: boolean }> {
   const chunk = opts.chunkSize ?? 4 << 20;
   const parallel = Math.max(1, opts.parallel ?? 4);
   // The first call tells us the file's length; the rest are sized to it.
@@ -149,10 +149,10 @@ export async function fetchRange(
     },
     opts,
   );
-  if (first.length < n0) return { ...first, total };
+  if (first.length < n0) return { ...first, total, dvChanged: false };
   length = Math.min(length, Math.max(first.status.length - pos, n0));
   let next = n0;
-  if (next >= length) return { ...first, total };
+  if (next >= length) return { ...first, total, dvChanged: false };
   // Several calls at once; each buffers its chunk, delivered strictly in order.
   type Slot = { asked: number; pieces: Buffer[]; done: Promise<FetchResult> };
   const slots: Slot[] = [];
@@ -176,9 +176,12 @@ export async function fetchRange(
     if (s) slots.push(s);
   }
   let last: FetchResult = first;
+  // Calls made one after another may straddle a change to the file: callers must not mix versions.
+  let dvChanged = false;
   while (slots.length) {
     const s = slots.shift()!;
     last = await s.done;
+    if (last.status.dataVersion !== first.status.dataVersion) dvChanged = true;
     for (const p of s.pieces) {
       total += p.length;
       await sink(p);
@@ -187,5 +190,5 @@ export async function fetchRange(
     const n = launch();
     if (n) slots.push(n);
   }
-  return { ...last, total };
+  return { ...last, total, dvChanged };
 }

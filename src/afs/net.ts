@@ -33,9 +33,13 @@ export interface NetOptions {
   traceHistory?: number;
   /** Called once by close(), after the records are gone or the timeout passed (closes the endpoint). */
   closeTransport?: () => void | Promise<void>;
+  /** Called once when a server record is removed (its callback promises are gone with it). */
+  onServerExpired?: (server: Server) => void;
 }
 
-export type ResolvedNetOptions = Required<Omit<NetOptions, 'peers' | 'clock' | 'closeTransport' | 'ops'>>;
+export type ResolvedNetOptions = Required<
+  Omit<NetOptions, 'peers' | 'clock' | 'closeTransport' | 'ops' | 'onServerExpired'>
+>;
 
 /** Counters of rarely reached states (for the simulation's coverage report). */
 export interface NetStats {
@@ -68,6 +72,7 @@ export class Net {
   private closing: Promise<void> | null = null;
   private drainWaiters: (() => void)[] = [];
   private readonly closeTransport: (() => void | Promise<void>) | undefined;
+  readonly onServerExpired: ((server: Server) => void) | undefined;
 
   constructor(opts: NetOptions) {
     // Every call in flight listens on this signal; there can be many.
@@ -76,6 +81,7 @@ export class Net {
     this.peers = opts.peers ?? new PeerMap<Server>();
     this.clock = opts.clock ?? systemClock;
     this.closeTransport = opts.closeTransport;
+    this.onServerExpired = opts.onServerExpired;
     this.options = {
       serverGcDelayMs: opts.serverGcDelayMs ?? 10_000,
       cellGcDelayMs: opts.cellGcDelayMs ?? 10_000,

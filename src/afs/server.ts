@@ -224,6 +224,11 @@ export class Server extends CountedRecord<ServerTraceReason> implements ServerIn
           this.flags.add('EXPIRED');
           if (this.cell.fsServers.get(this.uuid) === this) this.cell.fsServers.delete(this.uuid);
           this.trace('expired');
+          try {
+            this.cell.net.onServerExpired?.(this);
+          } catch (e) {
+            this.cell.net.recordBug(e);
+          }
         } else {
           this.cell.net.stats.destroyerRaced++;
           this.trace('destroyer_not_expired');
