@@ -8,7 +8,7 @@ import { parseCopyArgs } from './args.js';
 import type { CliContext, Command } from './command.js';
 import { childPath } from './format.js';
 import { printableName } from './names.js';
-import { describeError, EXIT, printJson, UsageError } from './output.js';
+import { describeError, EXIT, printJson } from './output.js';
 import { localToAfs } from './transfer.js';
 
 export interface PutReport {
