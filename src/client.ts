@@ -104,6 +104,7 @@ export class AfsClient {
       cellNames: () => [...client.cellList.keys()],
       vldb: (cell, volume, signal) => client.vldbEntry(volume, cell, signal),
       serverAddrs: async (cell, uuid, signal) => (await (await client.vl(cell)).getAddrs(uuid, signal)).addrs,
+      hold: () => client.endpoint.hold(),
       track: (r) => {
         client.held.add(r);
         return () => client.held.delete(r);

@@ -21,6 +21,8 @@ export interface FsContext {
   vldb(cell: string, volume: string | number, signal?: AbortSignal): Promise<VldbEntry>;
   /** A file server's registered addresses (VL.GetAddrsU). */
   serverAddrs(cell: string, uuid: Uint8Array, signal?: AbortSignal): Promise<string[]>;
+  /** Keep the endpoint ref()ed (a watcher is waiting for breaks); returns the release. */
+  hold(): () => void;
   /** Register something to release when the client closes; returns the unregister function. */
   track(r: Releasable): () => void;
 }

@@ -27,6 +27,7 @@ import {
   type ReadStreamOptions,
   type WriteStreamOptions,
 } from './streams.js';
+import { type WatchEvent, watchFid } from './watch.js';
 
 export type PathLike = string | Buffer;
 export interface SignalOpt {
@@ -451,15 +452,20 @@ export class AfsFs {
       });
     }
     const cell = await this.ctx.cell(f.cell);
-    const parts: Buffer[] = [];
-    await this.ctx.files.fetchData(
-      cell,
-      f.fid,
-      0,
-      Math.max(f.status.length, 1),
-      (c) => void parts.push(c),
-      this.opts('read', path, opts.signal),
-    );
+    let parts: Buffer[] = [];
+    // A file changed between the calls of a parallel read gives mixed versions: read it again.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      parts = [];
+      const r = await this.ctx.files.fetchData(
+        cell,
+        f.fid,
+        0,
+        Number.MAX_SAFE_INTEGER,
+        (c) => void parts.push(c),
+        this.opts('read', path, opts.signal),
+      );
+      if (!(r as { dvChanged?: boolean }).dvChanged) break;
+    }
     const buf = Buffer.concat(parts);
     return opts.encoding && opts.encoding !== 'buffer' ? buf.toString(opts.encoding) : buf;
   }
@@ -561,12 +567,13 @@ export class AfsFs {
   async truncate(path: PathLike, len = 0, o: SignalOpt = {}): Promise<void> {
     const f = await this.frame(path, 'truncate', o.signal);
     const cell = await this.ctx.cell(f.cell);
-    // StoreData64 at the current length with no data and the new file length (afs_StoreMini).
+    // StoreData64 of no bytes at the new length, with the new file length (kAFS setattr): a
+    // position below the new length would not grow the file.
     await this.ctx.files.storeData(
       cell,
       f.fid,
       storeStatus({ modTime: now() }),
-      Math.min(f.status.length, len),
+      len,
       Buffer.alloc(0),
       len,
       this.opts('truncate', path, o.signal),
@@ -717,6 +724,16 @@ export class AfsFs {
     const cell = await this.ctx.cell(f.cell);
     await this.ctx.files.setLock(cell, f.fid, o.exclusive ?? true, this.opts('lock', path, o.signal));
     return new AfsLock(this.ctx, cell, f.fid, shown(path), o.signal);
+  }
+
+  /**
+   * Callback breaks for a file or directory, as they arrive (`for await (const ev of fs.watch(p))`).
+   * End it with the AbortSignal or by leaving the loop.
+   */
+  async *watch(path: PathLike, o: SignalOpt = {}): AsyncGenerator<WatchEvent> {
+    const f = await this.frame(path, 'watch', o.signal);
+    const cell = await this.ctx.cell(f.cell);
+    yield* watchFid(this.ctx, cell, f.fid, shown(path), o.signal);
   }
 
   /** Make an AFS mount point (a symlink with mode 0644 whose content is "#[cell:]volume."). */
