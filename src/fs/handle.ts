@@ -124,15 +124,9 @@ export class AfsFileHandle {
 
   async truncate(len = 0, signal?: AbortSignal): Promise<void> {
     this.check('ftruncate', true);
-    this.status = await this.fs.storeAt(
-      this.cell,
-      this.fid,
-      Math.min(this.status.length, len),
-      Buffer.alloc(0),
-      len,
-      this.path,
-      signal,
-    );
+    // The write position is the new length, as kAFS's setattr does: the server sets the length to
+    // pos+0 when that grows the file and to fileLength when it shrinks it.
+    this.status = await this.fs.storeAt(this.cell, this.fid, len, Buffer.alloc(0), len, this.path, signal);
   }
 
   async stat(signal?: AbortSignal): Promise<AfsStats> {
