@@ -28,6 +28,9 @@ export const COMMANDS: Readonly<Record<string, Loader>> = {
   vldb: () => import('./vldb.js'),
   fetch: () => import('./fetch.js'),
   rxdebug: () => import('./rxdebug.js'),
+  login: () => import('./login.js'),
+  tokens: () => import('./tokens.js'),
+  unlog: () => import('./unlog.js'),
 };
 
 /** The command called `name`, or undefined when there is none. */
