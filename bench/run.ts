@@ -69,6 +69,13 @@ async function main(): Promise<number> {
   const ctx: BenchContext = {
     env: haveCell ? env : (undefined as never),
     runs,
+    *rounds(budgetSeconds) {
+      const until = performance.now() + budgetSeconds * 1000;
+      for (let i = 0; i < runs; i++) {
+        if (i > 0 && performance.now() > until) return;
+        yield i;
+      }
+    },
     tmpDir,
     log,
     fixtureFile: (path, size, seed) => fixtures.file(path, size, seed),

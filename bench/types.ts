@@ -31,6 +31,12 @@ export interface BenchContext {
   env: CellEnv;
   /** Timed runs per figure (best of N). BENCH_RUNS overrides the default of 3. */
   runs: number;
+  /**
+   * Run indices 0, 1, ... up to `runs`, stopping early (never before the first) once
+   * `budgetSeconds` have passed since the first: keeps the whole bench near five minutes even when
+   * the shared machine is loaded. Report how many runs a figure is the best of.
+   */
+  rounds(budgetSeconds: number): Iterable<number>;
   /** A scratch directory, removed at the end of the run. */
   tmpDir: string;
   /** Progress to stderr (the table goes to stdout). */

@@ -16,6 +16,9 @@ const TOTAL = 256 * 1024 * 1024;
 const JUMBO = [1, 4];
 type Direction = 'request-heavy' | 'reply-heavy';
 const DIRECTIONS: Direction[] = ['request-heavy', 'reply-heavy'];
+/** Seconds per row after which no further call (or UDP blast) starts. */
+const RX_BUDGET_S = 20;
+const UDP_BUDGET_S = 8;
 
 interface RxPair {
   client: RxEndpoint;
@@ -97,7 +100,7 @@ export const benchCase: BenchCase = {
             const samples: Sample[] = [];
             const counts: TallyCounts[] = [];
             let retransmits = 0;
-            for (let i = 0; i < ctx.runs; i++) {
+            for (const _ of ctx.rounds(RX_BUDGET_S)) {
               const w0 = await pair.workerTally();
               const r0 = pair.client.stats.retransmits;
               pair.clientTally.take();
@@ -117,7 +120,7 @@ export const benchCase: BenchCase = {
             const size = Math.round(dgBytes / dg);
             if (!udpRef) {
               udpRef = { size, samples: [] };
-              for (let i = 0; i < ctx.runs; i++) {
+              for (const _ of ctx.rounds(UDP_BUDGET_S)) {
                 const u = await udp.blast(TOTAL, size);
                 udpRef.samples.push(u.sample);
                 ctx.log(
@@ -137,7 +140,8 @@ export const benchCase: BenchCase = {
               notes:
                 `rxnull; receiver advertises jumboRecv ${jumbo}; mean DATA datagram ${size} B ` +
                 `(max ${Math.max(...counts.map((c) => c.maxDatagram))}); ${retransmits} retransmits in ` +
-                `${ctx.runs} calls; UDP: window ${UDP_WINDOW} datagrams, ack every ${ACK_EVERY}; best of ${ctx.runs}`,
+                `${samples.length} calls; UDP: window ${UDP_WINDOW} datagrams, ack every ${ACK_EVERY}; ` +
+                `best of ${samples.length} (UDP ${ref.length})`,
               details: {
                 oursMBps: samples.map((s) => round(mbps(s))),
                 oursCpuSeconds: samples.map((s) => round(s.cpuSeconds ?? 0, 2)),
