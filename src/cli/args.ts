@@ -28,8 +28,15 @@ const VALUED = new Set(['cell', 'cellservdb', 'localauth-as', 'level']);
 const BOOLEAN = new Set(['json', 'anonymous', 'localauth', 'help']);
 const LEVELS: readonly LevelName[] = ['clear', 'auth', 'crypt'];
 
-/** Split argv into the global options, the command name and the command's own words. */
-export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
+/**
+ * Split argv into the global options, the command name and the command's own words. `claims`
+ * names the global options a command takes as its own when they follow it (mkmount's --cell is
+ * the mount point's cell, as in `fs mkmount -cell`).
+ */
+export function parseCommandLine(
+  argv: readonly string[],
+  claims: Readonly<Record<string, readonly string[]>> = {},
+): ParsedCommandLine {
   const g: GlobalOptions = { json: false, anonymous: false, localauth: false, help: false };
   let command: string | undefined;
   const args: string[] = [];
@@ -51,6 +58,11 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
     if (tok.startsWith('--')) {
       const eq = tok.indexOf('=');
       const name = eq >= 0 ? tok.slice(2, eq) : tok.slice(2);
+      if (command !== undefined && Object.hasOwn(claims, command) && claims[command]!.includes(name)) {
+        args.push(tok);
+        if (VALUED.has(name) && eq < 0 && i + 1 < argv.length) args.push(argv[++i]!);
+        continue;
+      }
       if (VALUED.has(name)) {
         const value = eq >= 0 ? tok.slice(eq + 1) : argv[++i];
         if (value === undefined || (eq < 0 && value.startsWith('--')))

@@ -33,6 +33,11 @@ export const COMMANDS: Readonly<Record<string, Loader>> = {
   unlog: () => import('./unlog.js'),
 };
 
+/** Global options a command takes as its own when they follow its name (see parseCommandLine). */
+export const CLAIMED_OPTIONS: Readonly<Record<string, readonly string[]>> = {
+  mkmount: ['cell'],
+};
+
 /** The command called `name`, or undefined when there is none. */
 export async function loadCommand(name: string): Promise<Command | undefined> {
   const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;

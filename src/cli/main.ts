@@ -4,7 +4,7 @@
 import { AfsClient } from '../client.js';
 import { authFor, type GlobalOptions, parseCommandLine } from './args.js';
 import type { CliContext } from './command.js';
-import { allCommands, loadCommand } from './commands.js';
+import { allCommands, CLAIMED_OPTIONS, loadCommand } from './commands.js';
 import { describeError, EXIT, exitCodeFor, UsageError } from './output.js';
 import { SILENT, TerminalProgress } from './progress.js';
 
@@ -76,7 +76,7 @@ class Context implements CliContext {
 export async function main(argv: string[]): Promise<number> {
   let parsed: ReturnType<typeof parseCommandLine>;
   try {
-    parsed = parseCommandLine(argv);
+    parsed = parseCommandLine(argv, CLAIMED_OPTIONS);
   } catch (e) {
     process.stderr.write(`tsafs: ${describeError(e)}\n`);
     return EXIT.USAGE;

@@ -140,3 +140,15 @@ test('ls -l mode strings and dates', () => {
   assert.equal(lsDate(new Date(2026, 10, 28, 4, 7), now), 'Nov 28 04:07');
   assert.equal(lsDate(new Date(2025, 0, 5, 4, 7), now), 'Jan  5  2025');
 });
+
+test('a command may claim a global option that follows it (mkmount --cell); before it, it stays global', () => {
+  const claims = { mkmount: ['cell'] };
+  const r = parseCommandLine(
+    ['--cell', 'home', 'mkmount', 'p', 'v', '--cell', 'other.org', '--json'],
+    claims,
+  );
+  assert.equal(r.globals.cell, 'home');
+  assert.equal(r.globals.json, true);
+  assert.deepEqual(r.args, ['p', 'v', '--cell', 'other.org']);
+  assert.deepEqual(parseCommandLine(['ls', '--cell', 'x'], claims).args, []);
+});
