@@ -73,6 +73,8 @@ export class CacheManagerService {
     identityQueries: 0,
   };
   sink: CallbackSink | undefined;
+  /** The last FIDs broken by mapped servers, newest last (bounded; for inspection and tests). */
+  readonly recentBreaks: AFSFid[] = [];
 
   constructor(
     readonly endpoint: RxEndpoint,
@@ -103,6 +105,10 @@ export class CacheManagerService {
         }
         this.stats.breaks += fids.length;
         this.stats.volumeBreaks += vols.length;
+        for (const f of args.fids) {
+          this.recentBreaks.push({ ...f });
+          if (this.recentBreaks.length > 256) this.recentBreaks.shift();
+        }
         if (fids.length) this.sink?.breakFids(servers, fids, peer);
         if (vols.length) this.sink?.breakVolumes(servers, vols, peer);
         return {};
