@@ -279,20 +279,30 @@ export function negativeTtl(m: DnsMessage): number | undefined {
 
 /**
  * The records of `type` that answer `name`, following CNAMEs within the answer section (bounded).
- * `ttl` is the smallest TTL among them and the CNAMEs followed (Infinity when there are none).
+ * `chainTtl` is the smallest TTL of the CNAMEs followed (Infinity when there are none): an answer
+ * reached through them lives no longer than they do.
  */
-export function answersFor(m: DnsMessage, name: string, type: number): { records: DnsRecord[]; ttl: number } {
+export function answersFor(
+  m: DnsMessage,
+  name: string,
+  type: number,
+): { records: DnsRecord[]; chainTtl: number } {
   let owner = name.toLowerCase();
-  let ttl = Infinity;
+  let chainTtl = Infinity;
   for (let hop = 0; hop <= MAX_CNAME_CHAIN; hop++) {
     const records = m.answers.filter((r) => r.name === owner && r.type === type && r.cls === CLASS_IN);
-    if (records.length > 0) return { records, ttl: Math.min(ttl, ...records.map((r) => r.ttl)) };
+    if (records.length > 0) return { records, chainTtl };
     const cname = m.answers.find((r) => r.name === owner && r.type === DNS_TYPE.CNAME && r.cls === CLASS_IN);
     if (!cname) break;
-    ttl = Math.min(ttl, cname.ttl);
+    chainTtl = Math.min(chainTtl, cname.ttl);
     owner = cnameData(m, cname);
   }
-  return { records: [], ttl };
+  return { records: [], chainTtl };
+}
+
+/** The smallest TTL of the records used and of the CNAME chain that led to them. */
+export function minTtl(records: readonly { ttl: number }[], chainTtl = Infinity): number {
+  return records.reduce((t, r) => Math.min(t, r.ttl), chainTtl);
 }
 
 // ---- names ----
@@ -642,35 +652,37 @@ export class AfsCellResolver {
   private async vlHosts(cell: string, signal: AbortSignal): Promise<{ hosts: VlHost[]; ttl: number }> {
     const srvName = `_afs3-vlserver._udp.${cell}`;
     const srv = await this.ask(srvName, DNS_TYPE.SRV, signal);
-    const srvSet =
-      srv.rcode === RCODE_NOERROR ? answersFor(srv, srvName, DNS_TYPE.SRV) : { records: [], ttl: 0 };
-    if (srvSet.records.length > 0) {
-      const all = srvSet.records.map((r) => srvData(srv, r));
+    const srvSet = srv.rcode === RCODE_NOERROR ? answersFor(srv, srvName, DNS_TYPE.SRV) : undefined;
+    if (srvSet && srvSet.records.length > 0) {
+      const all = srvSet.records.map((r) => ({ ttl: r.ttl, ...srvData(srv, r) }));
       // RFC 2782: a lone "." target says the service is decidedly not offered here.
       const usable = all.filter((s) => s.target !== '.' && isHostname(s.target) && s.port !== 0);
-      if (usable.length === 0)
-        throw new DnsNoSuchCellError(cell, 'SRV records offer no VL server', srvSet.ttl);
+      if (usable.length === 0) {
+        throw new DnsNoSuchCellError(cell, 'SRV records offer no VL server', minTtl(all, srvSet.chainTtl));
+      }
       usable.sort(
         (a, b) => a.priority - b.priority || b.weight - a.weight || a.target.localeCompare(b.target),
       );
+      const used = usable.slice(0, this.maxHosts);
       return {
-        hosts: usable.slice(0, this.maxHosts).map((s) => ({ host: s.target, port: s.port, from: srv })),
-        ttl: srvSet.ttl,
+        hosts: used.map((s) => ({ host: s.target, port: s.port, from: srv })),
+        ttl: minTtl(used, srvSet.chainTtl),
       };
     }
     const afsdb = await this.ask(cell, DNS_TYPE.AFSDB, signal);
     if (afsdb.rcode === RCODE_NXDOMAIN) throw new DnsNoSuchCellError(cell, 'NXDOMAIN', negativeTtl(afsdb));
     const set = answersFor(afsdb, cell, DNS_TYPE.AFSDB);
-    const hosts: VlHost[] = [];
+    const hosts: (VlHost & { ttl: number })[] = [];
     for (const r of set.records) {
       const a = afsdbData(afsdb, r);
-      if (a.subtype !== AFSDB_SUBTYPE_VL || !isHostname(a.host)) continue;
-      if (!hosts.some((h) => h.host === a.host)) hosts.push({ host: a.host, port: AFS_VL_PORT, from: afsdb });
+      if (a.subtype !== AFSDB_SUBTYPE_VL || !isHostname(a.host) || hosts.length === this.maxHosts) continue;
+      if (!hosts.some((h) => h.host === a.host))
+        hosts.push({ host: a.host, port: AFS_VL_PORT, from: afsdb, ttl: r.ttl });
     }
     if (hosts.length === 0) {
       throw new DnsNoSuchCellError(cell, 'no SRV or AFSDB record', negativeTtl(afsdb) ?? negativeTtl(srv));
     }
-    return { hosts: hosts.slice(0, this.maxHosts), ttl: set.ttl };
+    return { hosts, ttl: minTtl(hosts, set.chainTtl) };
   }
 
   /** A hostname's IPv4 addresses: from the additional section that came with it, else an A query. */
@@ -679,15 +691,14 @@ export class AfsCellResolver {
       (r) => r.name === h.host && r.type === DNS_TYPE.A && r.cls === CLASS_IN,
     );
     if (extra.length > 0) {
-      return {
-        addrs: extra.slice(0, MAX_ADDRS_PER_HOST).map((r) => aData(h.from, r)),
-        ttl: Math.min(...extra.map((r) => r.ttl)),
-      };
+      const used = extra.slice(0, MAX_ADDRS_PER_HOST);
+      return { addrs: used.map((r) => aData(h.from, r)), ttl: minTtl(used) };
     }
     const m = await this.ask(h.host, DNS_TYPE.A, signal);
-    const set = m.rcode === RCODE_NOERROR ? answersFor(m, h.host, DNS_TYPE.A) : { records: [], ttl: 0 };
-    if (set.records.length === 0) throw new DnsNoSuchCellError(h.host, 'no A record');
-    return { addrs: set.records.slice(0, MAX_ADDRS_PER_HOST).map((r) => aData(m, r)), ttl: set.ttl };
+    const set = m.rcode === RCODE_NOERROR ? answersFor(m, h.host, DNS_TYPE.A) : undefined;
+    if (!set || set.records.length === 0) throw new DnsNoSuchCellError(h.host, 'no A record');
+    const used = set.records.slice(0, MAX_ADDRS_PER_HOST);
+    return { addrs: used.map((r) => aData(m, r)), ttl: minTtl(used, set.chainTtl) };
   }
 }
 

@@ -14,12 +14,14 @@ import {
   DnsMalformedError,
   isHostname,
   MAX_RECORDS,
+  minTtl,
   negativeTtl,
   parseMessage,
   parseNameServer,
   parseResolvConf,
   srvData,
 } from '../../src/afs/dns.js';
+import { RCODES, type Rcode } from './helpers/fake-dns.js';
 
 type Answer = dnsPacket.Answer;
 
@@ -28,13 +30,12 @@ function response(
   qname: string,
   qtype: string,
   sections: { an?: Answer[]; ar?: Answer[]; ns?: Answer[] },
-  rcode = 'NOERROR',
+  rcode: Rcode = 'NOERROR',
 ): Buffer {
   return dnsPacket.encode({
     type: 'response',
     id,
-    flags: dnsPacket.RECURSION_DESIRED | dnsPacket.RECURSION_AVAILABLE,
-    rcode,
+    flags: dnsPacket.RECURSION_DESIRED | dnsPacket.RECURSION_AVAILABLE | RCODES[rcode],
     questions: [{ name: qname, type: qtype as 'A', class: 'IN' }],
     answers: sections.an ?? [],
     authorities: sections.ns ?? [],
@@ -146,9 +147,10 @@ describe('DNS message parsing', () => {
       set.records.map((r) => aData(m, r)),
       ['127.3.0.1', '127.3.0.2'],
     );
-    assert.equal(set.ttl, 120);
+    assert.equal(minTtl(set.records, set.chainTtl), 120);
     const direct = answersFor(m, 'real.cell.test', DNS_TYPE.A);
-    assert.equal(direct.ttl, 1800);
+    assert.equal(direct.chainTtl, Infinity);
+    assert.equal(minTtl(direct.records, direct.chainTtl), 1800);
     assert.deepEqual(answersFor(m, 'none.cell.test', DNS_TYPE.A).records, []);
   });
 
