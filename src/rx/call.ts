@@ -214,7 +214,9 @@ export class RxCall {
   private dataSize(): number {
     const sec = this.host.security.headerSize + this.host.security.trailerSize;
     const peer = this.host.peer;
-    if (this.host.tuning.jumboSend && peer.maxDgramPackets > 1) return JUMBO_DATA_SIZE - sec;
+    // Jumbograms only help a peer that takes no large packets; one that does gets them whole.
+    const bigPackets = peer.heardTrailer && peer.maxMTU >= 2 * (JUMBO_DATA_SIZE + HEADER_SIZE);
+    if (this.host.tuning.jumboSend && peer.maxDgramPackets > 1 && !bigPackets) return JUMBO_DATA_SIZE - sec;
     const mtu = Math.min(
       peer.heardTrailer ? peer.maxMTU : JUMBO_DATA_SIZE + HEADER_SIZE,
       this.host.tuning.maxSendMTU,

@@ -93,7 +93,8 @@ const DEFAULT_TUNING: RxTuning = {
   maxSendMTU: MAX_PACKET_SIZE,
   jumboRecv: 1,
   jumboSend: true,
-  ackEvery: 2,
+  // ACK every 8th packet (or when asked): every 2nd cost 13% of the client's CPU on bulk reads.
+  ackEvery: 8,
   ackDelay: 20,
 };
 
@@ -392,7 +393,8 @@ export class RxEndpoint {
             return;
           }
           // Copy out of the datagram: the payload outlives this handler.
-          call.receiveData(sp, Buffer.from(payload), now);
+          // Node gives every datagram its own buffer, so the payload can be kept without a copy.
+          call.receiveData(sp, payload, now);
           if (call.state !== 'active') break;
         }
         return;

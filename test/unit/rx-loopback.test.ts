@@ -99,3 +99,33 @@ describe('Rx between two tsafs endpoints', () => {
     );
   });
 });
+
+describe('Rx jumbograms between two tsafs endpoints', () => {
+  test('a receiver that takes 4-packet jumbograms of 1444-byte packets gets them, bit-exact, both ways', async () => {
+    const small = { maxMTU: 1444, jumboRecv: 4 };
+    const pair = await rxPair({ server: { tuning: small }, client: { tuning: small } });
+    let jumbosAtServer = 0;
+    let jumbosAtClient = 0;
+    pair.server.onDatagram = (b) => {
+      if (b[20] === 1 && (b[21]! & 0x20) !== 0) jumbosAtServer++;
+    };
+    pair.client.onDatagram = (b) => {
+      if (b[20] === 1 && (b[21]! & 0x20) !== 0) jumbosAtClient++;
+    };
+    try {
+      const data = pattern(2 << 20, 99);
+      const call = pair.client.call({
+        host: '127.0.0.1',
+        port: pair.server.address.port,
+        serviceId: ECHO_SERVICE,
+      });
+      await call.end(data);
+      const reply = await call.readAll();
+      assert.ok(reply.equals(data));
+      assert.ok(jumbosAtServer > 10, `server received ${jumbosAtServer} jumbograms`);
+      assert.ok(jumbosAtClient > 10, `client received ${jumbosAtClient} jumbograms`);
+    } finally {
+      await pair.close();
+    }
+  });
+});
