@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { modeString } from '../../src/cli/format.js';
 import { type CellEnv, cellEnv, fixture, REPO_ROOT, sha256File } from './helpers/cell.js';
+import { eventually } from './helpers/files.js';
 
 let env: CellEnv;
 let scratch: string;
@@ -47,19 +48,6 @@ async function ok(args: string[], input?: Buffer): Promise<Run> {
 }
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-
-/** Retry an assertion through the FUSE mount while its attribute cache catches up (~1 s). */
-async function eventually(fn: () => Promise<void>, ms = 3000): Promise<void> {
-  const end = Date.now() + ms;
-  for (;;) {
-    try {
-      return await fn();
-    } catch (e) {
-      if (Date.now() > end) throw e;
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
-}
 
 before(async () => {
   env = await cellEnv();
