@@ -656,7 +656,7 @@ export class AfsCellResolver {
     if (srvSet && srvSet.records.length > 0) {
       const all = srvSet.records.map((r) => ({ ttl: r.ttl, ...srvData(srv, r) }));
       // RFC 2782: a lone "." target says the service is decidedly not offered here.
-      const usable = all.filter((s) => s.target !== '.' && isHostname(s.target) && s.port !== 0);
+      const usable = all.filter((s) => s.target !== '.' && isHostname(s.target));
       if (usable.length === 0) {
         throw new DnsNoSuchCellError(cell, 'SRV records offer no VL server', minTtl(all, srvSet.chainTtl));
       }
@@ -665,7 +665,8 @@ export class AfsCellResolver {
       );
       const used = usable.slice(0, this.maxHosts);
       return {
-        hosts: used.map((s) => ({ host: s.target, port: s.port, from: srv })),
+        // As kAFS reads its DNS blob: port 0 means the default VL port.
+        hosts: used.map((s) => ({ host: s.target, port: s.port || AFS_VL_PORT, from: srv })),
         ttl: minTtl(used, srvSet.chainTtl),
       };
     }

@@ -154,6 +154,17 @@ describe('SRV and AFSDB resolution', () => {
     assert.ok(!dns.log.some((l) => l.startsWith('AFSDB')));
   });
 
+  test('an SRV port of 0 means the default VL port 7003 (as kAFS reads its DNS blob)', async () => {
+    const dns = await start(
+      zone(
+        { [`SRV ${SRV}`]: [srv('vl.cell.test', 0, 0, 0, 60)] },
+        { [`SRV ${SRV}`]: [a('vl.cell.test', '127.2.5.1', 60)] },
+      ),
+    );
+    const ans = await new AfsCellResolver({ servers: [dns.addr], ...fast }).resolveVlServers(CELL);
+    assert.deepEqual(ans.servers, ['127.2.5.1:7003']);
+  });
+
   test('hosts without addresses are skipped; none at all is "no such cell"', async () => {
     const dns = await start(
       zone({
@@ -216,7 +227,7 @@ describe('transport: retries, deadlines, failover, TCP', () => {
       (e: unknown) => e instanceof DnsUnreachableError && e.temporary,
     );
     const ms = performance.now() - t0;
-    assert.ok(ms >= 290 && ms < 1500, `${ms} ms`);
+    assert.ok(ms >= 290 && ms < 2500, `${ms} ms`);
     assert.equal(dns.log.length, 3);
   });
 
@@ -230,16 +241,16 @@ describe('transport: retries, deadlines, failover, TCP', () => {
       return true;
     });
     const ms = performance.now() - t0;
-    assert.ok(ms >= 240 && ms < 1000, `${ms} ms`);
+    assert.ok(ms >= 240 && ms < 2000, `${ms} ms`);
   });
 
   test('a closed port is reported unreachable at once (ICMP), not after the timeout', async () => {
     const dns = await start(() => null);
     await dns.close();
-    const r = new AfsCellResolver({ servers: [dns.addr], timeoutMs: 2000, attempts: 2, deadlineMs: 8000 });
+    const r = new AfsCellResolver({ servers: [dns.addr], timeoutMs: 5000, attempts: 2, deadlineMs: 20_000 });
     const t0 = performance.now();
     await assert.rejects(r.resolveVlServers(CELL), DnsUnreachableError);
-    assert.ok(performance.now() - t0 < 1000);
+    assert.ok(performance.now() - t0 < 2500);
   });
 
   test('a dropped datagram is retried', async () => {
@@ -317,7 +328,7 @@ describe('transport: retries, deadlines, failover, TCP', () => {
       new AfsCellResolver({ servers: [dns.addr], timeoutMs: 5000 }).resolveVlServers(CELL, ac.signal),
       (e) => e === why,
     );
-    assert.ok(performance.now() - t0 < 1000);
+    assert.ok(performance.now() - t0 < 2500);
   });
 });
 
