@@ -45,6 +45,13 @@ export interface RpcOptions {
 export function rpcError(e: unknown, rpc: string, opts: RpcOptions = {}): Error {
   if (e instanceof AfsError) return e;
   if (e instanceof RxCallError) {
+    if (e.failure === 'closed') {
+      return new AfsError('ERR_TSAFS_CLOSED', `the client was closed while ${rpc} was in flight`, {
+        syscall: opts.syscall,
+        path: opts.path,
+        cause: e,
+      });
+    }
     return abortToError(e.code, { rpc, syscall: opts.syscall, path: opts.path, cause: e });
   }
   if (e instanceof XdrError) {

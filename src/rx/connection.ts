@@ -236,8 +236,9 @@ export class RxConnection {
     if (failure === 'remote-abort') this.error = code;
     for (const c of this.calls) {
       if (!c) continue;
-      if (failure === 'local-abort') c.sendAbortPacket(code);
-      c.fail(failure, code, undefined, cause);
+      // Tell the peer we are gone, unless it was the peer that ended things.
+      if (failure !== 'remote-abort') c.sendAbortPacket(code);
+      c.fail(failure, code, failure === 'closed' ? 'the endpoint was closed' : undefined, cause);
     }
   }
 }

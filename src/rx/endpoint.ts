@@ -710,10 +710,8 @@ export class RxEndpoint {
   /** Fail every call, stop every timer and close the socket. */
   async close(): Promise<void> {
     if (this.closed) return;
-    for (const c of this.clientConns.values())
-      c.abortAll('local-abort', RX_CALL_DEAD, new Error('endpoint closing'));
-    for (const c of this.serverConns.values())
-      c.abortAll('local-abort', RX_CALL_DEAD, new Error('endpoint closing'));
+    for (const c of this.clientConns.values()) c.abortAll('closed', RX_CALL_DEAD);
+    for (const c of this.serverConns.values()) c.abortAll('closed', RX_CALL_DEAD);
     this.closed = true;
     clearInterval(this.sweeper);
     this.debugWaiters.clear();
