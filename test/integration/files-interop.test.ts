@@ -229,6 +229,26 @@ describe('odd names through the Buffer API', () => {
     assert.ok((await client.fs.readdir(d)).includes('ünïcødé-名前-🙂'));
   });
 
+  test('rm -r of a directory whose name is not UTF-8, holding a mount point, by Buffer path', async () => {
+    const d = inDir(dir.path, Buffer.from([0x72, 0x6d, 0xff, 0x2d, 0xfe]));
+    await client.fs.mkdir(d);
+    await client.fs.mkdir(Buffer.concat([d, Buffer.from('/sub')]));
+    await client.fs.writeFile(Buffer.concat([d, Buffer.from('/sub/'), names[4]!]), 'x');
+    await client.fs.mkmount(Buffer.concat([d, Buffer.from('/mnt')]), env.roVolume);
+    const volumeBefore = await client.fs.readdir(Buffer.concat([d, Buffer.from('/mnt')]));
+    await client.fs.rm(d, { recursive: true });
+    await assert.rejects(client.fs.lstat(d), { code: 'ENOENT' });
+    await eventually(async () => {
+      const left = await fsp.readdir(dir.path, { encoding: 'buffer' });
+      assert.ok(!left.some((n) => n.equals(d.subarray(dir.path.length + 1))));
+    });
+    // The volume the mount point named is untouched.
+    const mnt = `${dir.path}/t2f-mnt-check`;
+    await client.fs.mkmount(mnt, env.roVolume);
+    assert.deepEqual(await client.fs.readdir(mnt), volumeBefore);
+    await client.fs.rm(mnt);
+  });
+
   test('a 256-byte name is refused with ENAMETOOLONG before any RPC', async () => {
     await assert.rejects(client.fs.writeFile(`${dir.path}/${'n'.repeat(256)}`, 'x'), {
       code: 'ENAMETOOLONG',
@@ -243,7 +263,11 @@ describe('the FUSE mount writes, tsafs reads', () => {
       const p = `${dir.path}/f2t-${size}`;
       await fsp.writeFile(p, data);
       // afsd.fuse stores on FUSE release, which the kernel sends after close() returns.
-      await eventually(async () => assert.equal((await client.fs.stat(p)).size, size, `size of ${size}`));
+      // Under load that store of a dirty 64 MiB file can take many seconds.
+      await eventually(
+        async () => assert.equal((await client.fs.stat(p)).size, size, `size of ${size}`),
+        60_000,
+      );
       assert.equal(sha256((await client.fs.readFile(p)) as Buffer), sha256(data), `tsafs sha256 of ${size}`);
     }
   });
