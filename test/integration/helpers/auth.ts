@@ -101,8 +101,9 @@ export interface RxdebugConn {
 }
 
 export async function rxdebugConnections(addr: string, port: number): Promise<RxdebugConn[]> {
+  // One debug round trip per server connection: a busy cell's file server takes tens of seconds.
   const { stdout } = await run('rxdebug', [addr, String(port), '-allconnections'], {
-    timeout: 30_000,
+    timeout: 180_000,
     maxBuffer: 16 << 20,
   });
   const blocks = stdout.split(/^(?=Connection from host )/m).slice(1);
