@@ -12,6 +12,7 @@ import {
 } from './afs/cellservdb.js';
 import { cmDebugHandlers, describeEntry } from './afs/cm-debug.js';
 import { CacheManagerService } from './afs/cmservice.js';
+import { AfsCellResolver, type AfsDnsOptions, isHostname, withDnsDiscovery } from './afs/dns.js';
 import { FileService } from './afs/fs-operation.js';
 import type { ParallelFetchOptions } from './afs/fsclient.js';
 import { Net } from './afs/net.js';
@@ -55,6 +56,11 @@ export interface AfsClientOptions {
   cacheSize?: number | false;
   /** How long a VLDB answer is reused (ms; default 10 min); VNOVOL/VMOVED refresh it sooner. */
   vldbTtlMs?: number;
+  /**
+   * Find cells not in the configuration by DNS (SRV `_afs3-vlserver._udp.<cell>`, then AFSDB), as
+   * `afsd -afsdb` does. Off by default: without it no name is ever sent to a resolver.
+   */
+  dns?: AfsDnsOptions;
 }
 
 const VL_PORT = 7003;
@@ -85,7 +91,8 @@ export class AfsClient {
     this.cache = options.cacheSize === false ? undefined : new VnodeCache(options.cacheSize ?? 128 << 20);
     const client = this;
     const walkOps: WalkOps = {
-      knownCell: (name) => client.cellList.has(name.toLowerCase()),
+      knownCell: (name) =>
+        client.cellList.has(name.toLowerCase()) || (!!client.options.dns && isHostname(name)),
       defaultCell: () => client.localCell,
       vldb: (cell, volume, signal) => client.vldbEntry(volume, cell, signal),
       fetchWhole: async (cell, fid, max, signal) =>
@@ -101,7 +108,7 @@ export class AfsClient {
       },
       walkOps,
       cell: (name) => client.cell(name),
-      cellNames: () => [...client.cellList.keys()],
+      cellNames: () => client.cells,
       vldb: (cell, volume, signal) => client.vldbEntry(volume, cell, signal),
       serverAddrs: async (cell, uuid, signal) => (await (await client.vl(cell)).getAddrs(uuid, signal)).addrs,
       hold: () => client.endpoint.hold(),
@@ -183,9 +190,10 @@ export class AfsClient {
       };
     }
     this.ops = new RxRecordOps(ep);
+    const resolver = o.dns ? new AfsCellResolver(o.dns) : undefined;
     const gc = o.gcDelayMs;
     this.netRecords = new Net({
-      ops: this.ops,
+      ops: resolver ? withDnsDiscovery(this.ops, resolver) : this.ops,
       peers,
       closeTransport: () => ep.close(),
       // A removed server record gave its promises back (GiveUpAllCallBacks): stop trusting them.
@@ -222,9 +230,16 @@ export class AfsClient {
     return this.ready(this.files);
   }
 
-  /** The cell names this client knows. */
+  /** The cell names this client knows (configured, and found by DNS). */
   get cells(): string[] {
-    return [...this.cellList.keys()];
+    const names = new Set(this.cellList.keys());
+    for (const c of this.netRecords?.cells.values() ?? []) if (c.vlServers.length) names.add(c.name);
+    return [...names];
+  }
+
+  /** VL servers of a cell: configured, or what DNS said (the record refreshes them). */
+  private vlServersOf(name: string): readonly string[] {
+    return this.cellList.get(name) ?? this.netRecords?.cells.get(name)?.vlServers ?? [];
   }
 
   get thisCell(): string | undefined {
@@ -234,8 +249,9 @@ export class AfsClient {
   private cellName(cell?: string): string {
     const name = (cell ?? this.localCell)?.toLowerCase();
     if (!name) throw new AfsError('EDESTADDRREQ', 'EDESTADDRREQ: no cell named and no local cell configured');
-    if (!this.cellList.has(name))
+    if (!this.cellList.has(name) && !(this.options.dns && isHostname(name))) {
       throw new AfsError('ENOENT', `ENOENT: unknown cell '${name}'`, { path: name });
+    }
     return name;
   }
 
@@ -246,9 +262,20 @@ export class AfsClient {
     let p = this.cellRecords.get(key);
     if (!p) {
       const servers = (this.cellList.get(key) ?? []).map((s) => (s.includes(':') ? s : `${s}:${VL_PORT}`));
+      const configured = this.cellList.has(key);
       p = (async () => {
         if (!this.options.security) this.identities.set(key, await resolveIdentity(this.options.auth, key));
-        return this.net.lookupCell(key, { vlServers: servers, noGc: true });
+        if (configured) return this.net.lookupCell(key, { vlServers: servers, noGc: true });
+        // A cell found by DNS: its manager asks DNS and keeps the answer for its TTL.
+        const cell = await this.net.lookupCell(key, { noGc: true });
+        await cell.whenSettled();
+        if (cell.vlServers.length === 0) {
+          cell.unuseCell('unuse_lookup');
+          throw new AfsError('ENOENT', `ENOENT: no cell '${key}' (DNS knows no VL servers for it)`, {
+            path: key,
+          });
+        }
+        return cell;
       })();
       this.cellRecords.set(key, p);
       p.catch(() => this.cellRecords.delete(key));
@@ -260,9 +287,11 @@ export class AfsClient {
   async vl(cell?: string): Promise<VlRotation> {
     await this.start();
     const name = this.cellName(cell);
+    // A cell found by DNS has its VL servers in its record: make sure the record exists.
+    if (!this.cellList.has(name)) await this.cell(name);
     let r = this.vlByCell.get(name);
     if (!r) {
-      r = new VlRotation(this.endpoint, () => this.cellList.get(name) ?? []);
+      r = new VlRotation(this.endpoint, () => this.vlServersOf(name));
       this.vlByCell.set(name, r);
     }
     return r;
