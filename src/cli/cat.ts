@@ -15,7 +15,7 @@ export const command: Command = {
     for (const p of positionals) {
       const path = ctx.afsPath(p);
       const st = await ctx.client.fs.stat(path);
-      await afsToLocal(ctx, path, '-', st.size);
+      await afsToLocal(ctx, st, path, '-');
     }
     return undefined;
   },

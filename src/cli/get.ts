@@ -74,7 +74,7 @@ export async function getTree(ctx: CliContext, afsDir: Buffer, localDir: Buffer)
           report.symlinks++;
         } else if (kind === 'file') {
           const fst = await fs.lstat(src);
-          report.bytes += await afsToLocal(ctx, src, target, fst.size, {
+          report.bytes += await afsToLocal(ctx, fst, src, target, {
             noFollow: true,
             mode: fst.mode & 0o777,
           });
@@ -109,7 +109,7 @@ export const command: Command = {
       return r.refused.length || r.failed.length ? EXIT.FAILURE : EXIT.OK;
     }
     const to = dest !== '-' && (await isLocalDir(dest)) ? localChildPath(dest, basename(src)) : dest;
-    const bytes = await afsToLocal(ctx, src, to, st.size, { mode: st.mode & 0o777 });
+    const bytes = await afsToLocal(ctx, st, src, to, { mode: st.mode & 0o777 });
     if (ctx.json) printJson({ source: src, destination: to.toString(), bytes });
     return undefined;
   },

@@ -100,6 +100,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     code = (await command.run(ctx, args)) ?? EXIT.OK;
   } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EPIPE') return EXIT.OK; // see the stdout handler
     const msg = e instanceof UsageError ? e.message : describeError(e);
     process.stderr.write(`tsafs ${name}: ${msg}\n`);
     code = exitCodeFor(e);
@@ -112,6 +113,12 @@ export async function main(argv: string[]): Promise<number> {
   }
   return code;
 }
+
+// A reader that stops early (`tsafs cat f | head`) is not an error: end quietly, as with SIGPIPE.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code !== 'EPIPE') throw e;
+  process.exit(EXIT.OK);
+});
 
 main(process.argv.slice(2)).then(
   (code) => {

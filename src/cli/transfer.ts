@@ -3,8 +3,9 @@
 
 import { constants, createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { Transform, type Writable } from 'node:stream';
+import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import type { AFSFid } from '../rpc/types.js';
 import type { CliContext } from './command.js';
 import type { Progress } from './progress.js';
 
@@ -23,27 +24,82 @@ function counter(p: Progress, tally: { n: number }): Transform {
 export const LOCAL_CREATE_NOFOLLOW =
   constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW;
 
-/** Copy an AFS file to a local file (a path as bytes) or, with `to: '-'`, to stdout. */
+/** What afsToLocal needs to know of the AFS file (an AfsStats has it). */
+export interface AfsSource {
+  cell: string;
+  fid: AFSFid;
+  size: number;
+}
+
+/** Write to a stream, waiting when it is full (backpressure), failing once it has failed. */
+function writer(out: NodeJS.WritableStream): {
+  write(c: Buffer): Promise<void>;
+  failed(): Error | undefined;
+} {
+  let error: Error | undefined;
+  out.on('error', (e: Error) => {
+    error = e;
+  });
+  return {
+    async write(c) {
+      if (error) throw error;
+      if (!out.write(c))
+        await new Promise<void>((resolve, reject) => {
+          const done = (e?: Error) => {
+            out.off('drain', done);
+            out.off('error', done);
+            if (e) reject(e);
+            else resolve();
+          };
+          out.on('drain', done);
+          out.on('error', done);
+        });
+    },
+    failed: () => error,
+  };
+}
+
+/**
+ * Copy an AFS file to a local file (a path as bytes) or, with `to: '-'`, to stdout. Whole files
+ * go by FID through the client's parallel fetch (several FetchData64 calls in flight), which
+ * createReadStream's one-chunk-ahead reads do not match.
+ */
 export async function afsToLocal(
   ctx: CliContext,
-  afs: string | Buffer,
+  src: AfsSource,
+  label: string | Buffer,
   to: string | Buffer,
-  size: number,
   o: { noFollow?: boolean; mode?: number } = {},
 ): Promise<number> {
-  const p = ctx.progress(labelOf(afs), size);
-  const tally = { n: 0 };
-  const src = ctx.client.fs.createReadStream(afs);
+  const p = ctx.progress(labelOf(label), src.size);
+  const fh =
+    to === '-' ? undefined : await open(to, o.noFollow ? LOCAL_CREATE_NOFOLLOW : 'w', o.mode ?? 0o644);
+  const out = fh ? fh.createWriteStream() : ctx.stdout;
+  const w = writer(out);
   try {
-    if (to === '-') await pipeline(src, counter(p, tally), ctx.stdout as Writable, { end: false });
-    else {
-      const fh = await open(to, o.noFollow ? LOCAL_CREATE_NOFOLLOW : 'w', o.mode ?? 0o644);
-      await pipeline(src, counter(p, tally), fh.createWriteStream());
-    }
+    const r = await ctx.client.fetchByFid(
+      src.fid,
+      async (c) => {
+        p.add(c.length);
+        await w.write(c);
+      },
+      { cell: src.cell },
+    );
+    if (fh)
+      await new Promise<void>((resolve, reject) =>
+        out.end(() => {
+          const e = w.failed();
+          if (e) reject(e);
+          else resolve();
+        }),
+      );
+    return r.total;
+  } catch (e) {
+    if (fh) (out as NodeJS.WritableStream & { destroy(): void }).destroy();
+    throw e;
   } finally {
     p.done();
   }
-  return tally.n;
 }
 
 /** Copy a local file (or stdin with `from: '-'`) to an AFS file; returns the bytes stored. */

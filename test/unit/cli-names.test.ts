@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import { lstat, mkdtemp, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Readable } from 'node:stream';
 import { after, before, test } from 'node:test';
 import type { CliContext } from '../../src/cli/command.js';
 import { getTree } from '../../src/cli/get.js';
@@ -80,10 +79,12 @@ function fakeContext(tree: Map<string, FakeEntry[]>, warnings: string[]): CliCon
   };
   const kindOf = (path: Buffer) => (tree.has(path.toString('latin1')) ? 'directory' : find(path)?.kind);
   let vnode = 1;
+  const contents = new Map<number, string>();
   const stats = (path: Buffer) => {
     const kind = kindOf(path);
     if (!kind) throw new AfsError('ENOENT', `ENOENT: ${path.toString('latin1')}`);
     const data = find(path)?.data ?? '';
+    contents.set(vnode, data);
     return {
       kind,
       cell: 'fake',
@@ -99,12 +100,16 @@ function fakeContext(tree: Map<string, FakeEntry[]>, warnings: string[]): CliCon
     readdir: async (p: Buffer) =>
       (tree.get(p.toString('latin1')) ?? []).map((e) => ({ name: e.name, kind: e.kind })),
     readlink: async (p: Buffer) => Buffer.from(find(p)?.target ?? ''),
-    createReadStream: (p: Buffer) => Readable.from([Buffer.from(find(p)?.data ?? '')]),
+  };
+  const fetchByFid = async (fid: { vnode: number }, sink: (c: Buffer) => Promise<void>) => {
+    const data = Buffer.from(contents.get(fid.vnode) ?? '');
+    await sink(data);
+    return { total: data.length, length: data.length };
   };
   return {
     json: false,
     cell: undefined,
-    client: { fs } as unknown as AfsClient,
+    client: { fs, fetchByFid } as unknown as AfsClient,
     stdout: process.stdout,
     stderr: process.stderr,
     stdin: process.stdin,
