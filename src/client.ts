@@ -21,7 +21,8 @@ import { RxPeerBinder, RxRecordOps } from './afs/rx-ops.js';
 import type { Server } from './afs/server.js';
 import { VnodeCache } from './afs/vcache.js';
 import { VlRotation } from './afs/vl-rotate.js';
-import { type AuthOption, type Identity, resolveIdentity } from './auth/identity.js';
+import { type AuthOption, resolveIdentity } from './auth/identity.js';
+import { GuardedIdentity } from './auth/token-dead.js';
 import type { Releasable } from './fs/context.js';
 import { AfsFs } from './fs/promises.js';
 import { AfsError } from './rpc/errors.js';
@@ -74,7 +75,7 @@ export class AfsClient {
   private files: FileService | undefined;
   private readonly cellList = new Map<string, string[]>();
   private readonly cellRecords = new Map<string, Promise<Cell>>();
-  private readonly identities = new Map<string, Identity>();
+  private readonly identities = new Map<string, GuardedIdentity>();
   private readonly vldbCache = new Map<string, { entry: VldbEntry; at: number }>();
   /** Statuses and data, kept true by callbacks (undefined when turned off). */
   readonly cache: VnodeCache | undefined;
@@ -202,9 +203,11 @@ export class AfsClient {
     });
     this.files = new FileService(
       ep,
-      (cell) => o.security ?? this.identities.get(cell)?.security,
+      (cell) => o.security ?? this.identities.get(cell)?.security(),
       this.netRecords.signal,
       cache,
+      // A token the server declares dead becomes "run tsafs login" and is not offered again.
+      (cell, e) => this.identities.get(cell)?.check(e) ?? e,
     );
   }
 
@@ -264,7 +267,9 @@ export class AfsClient {
       const servers = (this.cellList.get(key) ?? []).map((s) => (s.includes(':') ? s : `${s}:${VL_PORT}`));
       const configured = this.cellList.has(key);
       p = (async () => {
-        if (!this.options.security) this.identities.set(key, await resolveIdentity(this.options.auth, key));
+        if (!this.options.security) {
+          this.identities.set(key, new GuardedIdentity(await resolveIdentity(this.options.auth, key), key));
+        }
         if (configured) return this.net.lookupCell(key, { vlServers: servers, noGc: true });
         // A cell found by DNS: its manager asks DNS and keeps the answer for its TTL.
         const cell = await this.net.lookupCell(key, { noGc: true });

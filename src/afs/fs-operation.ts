@@ -32,7 +32,16 @@ export class FileService {
     private readonly baseSignal?: AbortSignal,
     /** Statuses and data kept true by callbacks; absent = every read asks the server. */
     readonly cache?: VnodeCache,
+    /** Maps a failure for a cell (a dead token becomes "run tsafs login" and is not used again). */
+    private readonly onFailure?: (cell: string, e: unknown) => unknown,
   ) {}
+
+  private guard<T>(cell: Cell, p: Promise<T>): Promise<T> {
+    if (!this.onFailure) return p;
+    return p.catch((e: unknown) => {
+      throw this.onFailure!(cell.name, e) ?? e;
+    });
+  }
 
   private signal(o: OpOptions): AbortSignal | undefined {
     if (!this.baseSignal) return o.signal;
@@ -104,22 +113,25 @@ export class FileService {
     args: ArgsIn<D>,
     o: OpOptions = {},
   ): Promise<ResultOf<D>> {
-    return withVolume(cell, volumeId, (v) =>
-      rotate(
-        v,
-        async (a) => {
-          const sentAt = Date.now();
-          const r = await callRpc(this.ep, a.target, def, args, this.rpcOpts(a, o));
-          this.absorb(
-            cell,
-            args as Record<string, unknown>,
-            r as Record<string, unknown>,
-            this.serverKey(cell, a),
-            sentAt,
-          );
-          return r;
-        },
-        this.rotateOpts(o, v.name, cell.name),
+    return this.guard(
+      cell,
+      withVolume(cell, volumeId, (v) =>
+        rotate(
+          v,
+          async (a) => {
+            const sentAt = Date.now();
+            const r = await callRpc(this.ep, a.target, def, args, this.rpcOpts(a, o));
+            this.absorb(
+              cell,
+              args as Record<string, unknown>,
+              r as Record<string, unknown>,
+              this.serverKey(cell, a),
+              sentAt,
+            );
+            return r;
+          },
+          this.rotateOpts(o, v.name, cell.name),
+        ),
       ),
     );
   }
@@ -128,16 +140,19 @@ export class FileService {
   async fetchStatus(cell: Cell, fid: AFSFid, o: OpOptions = {}): Promise<{ status: AFSFetchStatus }> {
     const cached = this.cache?.validStatus(cell.name, fid);
     if (cached) return { status: cached };
-    return withVolume(cell, fid.volume, (v) =>
-      rotate(
-        v,
-        async (a) => {
-          const snap = this.cache?.snapshot(cell.name, fid, this.serverKey(cell, a));
-          const r = await callRpc(this.ep, a.target, FS.FetchStatus, { fid }, this.rpcOpts(a, o));
-          this.cache?.install(cell.name, fid, r.status, r.callback, snap);
-          return { status: r.status };
-        },
-        this.rotateOpts(o, v.name, cell.name),
+    return this.guard(
+      cell,
+      withVolume(cell, fid.volume, (v) =>
+        rotate(
+          v,
+          async (a) => {
+            const snap = this.cache?.snapshot(cell.name, fid, this.serverKey(cell, a));
+            const r = await callRpc(this.ep, a.target, FS.FetchStatus, { fid }, this.rpcOpts(a, o));
+            this.cache?.install(cell.name, fid, r.status, r.callback, snap);
+            return { status: r.status };
+          },
+          this.rotateOpts(o, v.name, cell.name),
+        ),
       ),
     );
   }
@@ -170,36 +185,39 @@ export class FileService {
         };
       }
     }
-    return withVolume(cell, fid.volume, (v) =>
-      rotate(
-        v,
-        async (a) => {
-          const snap = c?.snapshot(cell.name, fid, this.serverKey(cell, a));
-          // Collect whole chunks as they pass, when the read starts on a chunk boundary.
-          const collect = c && pos % CHUNK_SIZE === 0 ? new ChunkCollector(pos / CHUNK_SIZE) : undefined;
-          const r = await fetchRange(
-            this.ep,
-            a.target,
-            fid,
-            pos,
-            length,
-            (b) => {
-              collect?.add(b);
-              return sink(b);
-            },
-            { ...this.rpcOpts(a, o), parallel: o.parallel, chunkSize: o.chunkSize },
-          );
-          if (c) {
-            c.install(cell.name, fid, r.status, r.callback, snap);
-            if (collect && !r.dvChanged) {
-              const atEof = pos + r.total >= r.status.length;
-              for (const [idx, buf] of collect.finish(atEof))
-                c.putChunk(cell.name, fid, r.status.dataVersion, idx, buf);
+    return this.guard(
+      cell,
+      withVolume(cell, fid.volume, (v) =>
+        rotate(
+          v,
+          async (a) => {
+            const snap = c?.snapshot(cell.name, fid, this.serverKey(cell, a));
+            // Collect whole chunks as they pass, when the read starts on a chunk boundary.
+            const collect = c && pos % CHUNK_SIZE === 0 ? new ChunkCollector(pos / CHUNK_SIZE) : undefined;
+            const r = await fetchRange(
+              this.ep,
+              a.target,
+              fid,
+              pos,
+              length,
+              (b) => {
+                collect?.add(b);
+                return sink(b);
+              },
+              { ...this.rpcOpts(a, o), parallel: o.parallel, chunkSize: o.chunkSize },
+            );
+            if (c) {
+              c.install(cell.name, fid, r.status, r.callback, snap);
+              if (collect && !r.dvChanged) {
+                const atEof = pos + r.total >= r.status.length;
+                for (const [idx, buf] of collect.finish(atEof))
+                  c.putChunk(cell.name, fid, r.status.dataVersion, idx, buf);
+              }
             }
-          }
-          return r;
-        },
-        this.rotateOpts(o, v.name, cell.name),
+            return r;
+          },
+          this.rotateOpts(o, v.name, cell.name),
+        ),
       ),
     );
   }
@@ -240,40 +258,43 @@ export class FileService {
       const blob = c.getChunk(cell.name, fid, st.dataVersion, 'blob');
       if (blob) return { data: blob, status: st };
     }
-    return withVolume(cell, fid.volume, (v) =>
-      rotate(
-        v,
-        async (a) => {
-          // Collected per attempt: a retried rotation must not deliver a prefix twice.
-          const parts: Buffer[] = [];
-          let n = 0;
-          const snap = c?.snapshot(cell.name, fid, this.serverKey(cell, a));
-          const r = await fetchRange(
-            this.ep,
-            a.target,
-            fid,
-            0,
-            max + 1,
-            (b) => {
-              n += b.length;
-              if (n > max) {
-                throw new AfsError('EFBIG', `EFBIG: object larger than ${max} bytes`, {
-                  path: o.path,
-                  syscall: o.syscall,
-                });
-              }
-              parts.push(b);
-            },
-            { ...this.rpcOpts(a, o), parallel: 1, chunkSize: max + 1 },
-          );
-          const data = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
-          if (c) {
-            c.install(cell.name, fid, r.status, r.callback, snap);
-            c.putChunk(cell.name, fid, r.status.dataVersion, 'blob', data);
-          }
-          return { data, status: r.status };
-        },
-        this.rotateOpts(o, v.name, cell.name),
+    return this.guard(
+      cell,
+      withVolume(cell, fid.volume, (v) =>
+        rotate(
+          v,
+          async (a) => {
+            // Collected per attempt: a retried rotation must not deliver a prefix twice.
+            const parts: Buffer[] = [];
+            let n = 0;
+            const snap = c?.snapshot(cell.name, fid, this.serverKey(cell, a));
+            const r = await fetchRange(
+              this.ep,
+              a.target,
+              fid,
+              0,
+              max + 1,
+              (b) => {
+                n += b.length;
+                if (n > max) {
+                  throw new AfsError('EFBIG', `EFBIG: object larger than ${max} bytes`, {
+                    path: o.path,
+                    syscall: o.syscall,
+                  });
+                }
+                parts.push(b);
+              },
+              { ...this.rpcOpts(a, o), parallel: 1, chunkSize: max + 1 },
+            );
+            const data = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+            if (c) {
+              c.install(cell.name, fid, r.status, r.callback, snap);
+              c.putChunk(cell.name, fid, r.status.dataVersion, 'blob', data);
+            }
+            return { data, status: r.status };
+          },
+          this.rotateOpts(o, v.name, cell.name),
+        ),
       ),
     );
   }
@@ -287,22 +308,25 @@ export class FileService {
     fileLength: number,
     o: OpOptions = {},
   ) {
-    const r = await withVolume(cell, fid.volume, (v) =>
-      rotate(
-        v,
-        (a) =>
-          storeData(
-            this.ep,
-            a.target,
-            fid,
-            storeStatus,
-            pos,
-            data,
-            data.length,
-            fileLength,
-            this.rpcOpts(a, o),
-          ),
-        this.rotateOpts(o, v.name, cell.name),
+    const r = await this.guard(
+      cell,
+      withVolume(cell, fid.volume, (v) =>
+        rotate(
+          v,
+          (a) =>
+            storeData(
+              this.ep,
+              a.target,
+              fid,
+              storeStatus,
+              pos,
+              data,
+              data.length,
+              fileLength,
+              this.rpcOpts(a, o),
+            ),
+          this.rotateOpts(o, v.name, cell.name),
+        ),
       ),
     );
     // Our own write: the reply's status is the new truth; our promise on the file stays.
@@ -347,28 +371,37 @@ export class FileService {
     const out: (AFSFetchStatus | undefined)[] = fids.map((f) => c?.validStatus(cell.name, f));
     const missing = fids.filter((_, i) => out[i] === undefined);
     if (missing.length === 0) return out as AFSFetchStatus[];
-    const fetched = await withVolume(cell, volumeId, (v) =>
-      rotate(
-        v,
-        async (a) => {
-          const server = this.serverKey(cell, a);
-          const snaps = c ? missing.map((f) => c.snapshot(cell.name, f, server)) : [];
-          let r: { statuses: AFSFetchStatus[]; callbacks: AFSCallBack[] };
-          try {
-            r = await callRpc(this.ep, a.target, FS.InlineBulkStatus, { fids: missing }, this.rpcOpts(a, o));
-          } catch (e) {
-            if (!(e instanceof AfsError && e.afsCode === RXGEN_OPCODE)) throw e;
-            r = await callRpc(this.ep, a.target, FS.BulkStatus, { fids: missing }, this.rpcOpts(a, o));
-          }
-          if (c) {
-            r.statuses.forEach((s, i) => {
-              if (s.errorCode === 0 && i < missing.length)
-                c.install(cell.name, missing[i]!, s, r.callbacks[i], snaps[i]);
-            });
-          }
-          return r.statuses;
-        },
-        this.rotateOpts(o, v.name, cell.name),
+    const fetched = await this.guard(
+      cell,
+      withVolume(cell, volumeId, (v) =>
+        rotate(
+          v,
+          async (a) => {
+            const server = this.serverKey(cell, a);
+            const snaps = c ? missing.map((f) => c.snapshot(cell.name, f, server)) : [];
+            let r: { statuses: AFSFetchStatus[]; callbacks: AFSCallBack[] };
+            try {
+              r = await callRpc(
+                this.ep,
+                a.target,
+                FS.InlineBulkStatus,
+                { fids: missing },
+                this.rpcOpts(a, o),
+              );
+            } catch (e) {
+              if (!(e instanceof AfsError && e.afsCode === RXGEN_OPCODE)) throw e;
+              r = await callRpc(this.ep, a.target, FS.BulkStatus, { fids: missing }, this.rpcOpts(a, o));
+            }
+            if (c) {
+              r.statuses.forEach((s, i) => {
+                if (s.errorCode === 0 && i < missing.length)
+                  c.install(cell.name, missing[i]!, s, r.callbacks[i], snaps[i]);
+              });
+            }
+            return r.statuses;
+          },
+          this.rotateOpts(o, v.name, cell.name),
+        ),
       ),
     );
     let k = 0;
