@@ -128,6 +128,18 @@ async function cellRoot(ops: WalkOps, name: Buffer, signal?: AbortSignal, path?:
   return { cell, fid: r.fid, kind: r.kind, name, status: r.status };
 }
 
+/** An error from deep in the walk gets the path and operation the caller asked about. */
+function withPath(e: unknown, syscall: string | undefined, path: string): unknown {
+  if (!(e instanceof AfsError) || e.path !== undefined) return e;
+  return new AfsError(e.code, `${e.message}, ${syscall ?? 'walk'} '${path}'`, {
+    afsCode: e.afsCode,
+    afsName: e.afsName,
+    syscall,
+    path,
+    cause: e,
+  });
+}
+
 export interface Resolved {
   location: Location;
   /** The directory the last component was found in (undefined for /afs and cell roots). */
@@ -135,14 +147,26 @@ export interface Resolved {
 }
 
 /**
- * Resolve a path. With `parentOnly`, resolve all but the last component and return that directory
- * plus the last name (for create, remove, rename).
+ * Resolve a path; errors name it.
  */
 export async function walk(
   ops: WalkOps,
   mount: string,
   path: string | Buffer,
   opts: WalkOptions = {},
+): Promise<Resolved> {
+  try {
+    return await walkInner(ops, mount, path, opts);
+  } catch (e) {
+    throw withPath(e, opts.syscall, typeof path === 'string' ? path : path.toString());
+  }
+}
+
+async function walkInner(
+  ops: WalkOps,
+  mount: string,
+  path: string | Buffer,
+  opts: WalkOptions,
 ): Promise<Resolved> {
   const shown = typeof path === 'string' ? path : path.toString();
   const err = (code: string, what: string) =>

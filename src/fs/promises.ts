@@ -204,6 +204,7 @@ export class AfsFs {
     const cell = await this.ctx.cell(f.cell);
     const fids = entries.map((e) => ({ volume: f.fid.volume, vnode: e.vnode, unique: e.unique }));
     const kinds: ReturnType<typeof kindOf>[] = [];
+    const stats: (AfsStats | undefined)[] = [];
     for (let i = 0; i < fids.length; i += 50) {
       const sts = await this.ctx.files.bulkStatus(
         cell,
@@ -211,10 +212,15 @@ export class AfsFs {
         fids.slice(i, i + 50),
         this.opts('scandir', path, o.signal),
       );
-      for (const st of sts) kinds.push(st.errorCode ? 'unknown' : kindOf(st));
+      sts.forEach((st, k) => {
+        kinds.push(st.errorCode ? 'unknown' : kindOf(st));
+        // Each entry carries its status: `ls -l` needs no walk per entry.
+        stats.push(st.errorCode ? undefined : new AfsStats(f.cell, fids[i + k]!, st));
+      });
     }
     return entries.map(
-      (e, i) => new AfsDirent(decodeName(e.name, o.encoding), shown(path), kinds[i] ?? 'unknown', fids[i]!),
+      (e, i) =>
+        new AfsDirent(decodeName(e.name, o.encoding), shown(path), kinds[i] ?? 'unknown', fids[i]!, stats[i]),
     );
   }
 

@@ -126,6 +126,8 @@ export class AfsDirent<N extends string | Buffer = string> {
     readonly parentPath: string,
     readonly kind: AfsFileKind,
     readonly fid: AFSFid,
+    /** The entry's status as the server gave it with the listing (not crossing mount points). */
+    readonly stats?: AfsStats,
   ) {}
   get path(): string {
     return this.parentPath;
