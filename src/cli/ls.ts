@@ -36,7 +36,8 @@ async function describe(fs: AfsFs, e: Entry, long: boolean): Promise<Entry> {
     e.mountPoint = await fs.readMountPoint(e.path).catch(() => undefined);
     if (long) e.stats = await fs.stat(e.path).catch(() => fs.lstat(e.path));
   } else if (long) {
-    e.stats = await fs.lstat(e.path);
+    // readdir brought each entry's status along; stat only what it could not.
+    e.stats ??= await fs.lstat(e.path);
     if (e.kind === 'unknown') e.kind = e.stats.kind;
   }
   if (e.kind === 'symlink') e.target = (await fs.readlink(e.path, { encoding: 'buffer' })) as Buffer;
@@ -49,6 +50,7 @@ async function listDir(fs: AfsFs, path: string, o: { long: boolean; all: boolean
     name: d.name,
     path: childPath(path, d.name),
     kind: d.kind,
+    ...(d.stats ? { stats: d.stats } : {}),
   }));
   if (o.all) {
     entries.push({ name: DOT, path: childPath(path, DOT), kind: 'directory' });
