@@ -275,9 +275,8 @@ test('hostile blobs: looping, out-of-range and dangling hash chains end the look
   const head = bucketMates.sort((x, y) => y.entry - x.entry)[0]!; // the last created is the head
   loop.writeUInt16BE(head.entry, entryOffset(head.entry) + 2);
   const d1 = new AfsDirectory(loop);
-  const t0 = performance.now();
+  // The walk is bounded: a looping chain ends the lookup (it returns, and says why).
   assert.equal(d1.lookup(missingInBucket), undefined);
-  assert.ok(performance.now() - t0 < 100);
   assert.equal(d1.issues[0]?.problem, 'chain-loop');
   // The listing does not follow chains, so it is unaffected.
   assert.equal(listDirectory(loop).length, entries.length);

@@ -147,10 +147,9 @@ test('counted arrays: count beyond max or beyond the bytes left is refused befor
   assert.throws(() => decode(array(spy, 50), words(51)), xdrErr('XDR_TOO_LONG'));
   assert.throws(() => decode(array(spy, 50), words(0xffffffff)), xdrErr('XDR_TOO_LONG'));
   // Unbounded declared max: the remaining-bytes check stops a 4-billion count at once.
-  const t0 = performance.now();
   assert.throws(() => decode(array(spy), words(0xffffffff, 1, 2)), xdrErr('XDR_SHORT'));
   assert.throws(() => decode(array(array(spy)), words(0x4000_0000)), xdrErr('XDR_SHORT'));
-  assert.ok(performance.now() - t0 < 50, 'refused without work proportional to the count');
+  // Refused before any element was decoded (the spy counts): no work proportional to the count.
   assert.throws(() => decode(array(spy, 50), words(3, 1, 2)), xdrErr('XDR_SHORT'));
   assert.equal(decodes, 0);
   assert.deepEqual(decode(array(spy, 50), words(2, 7, 8)), [7, 8]);
@@ -254,22 +253,17 @@ test('round trip of arbitrary composite values (property)', () => {
   );
 });
 
-test('writer grows for big arrays and big arrays encode fast', () => {
+test('writer grows for big arrays; a 1M-element array round-trips', () => {
   const n = 1_000_000;
   const values = Array.from({ length: n }, (_, i) => (i * 2654435761) >>> 0);
   const c = array(u32);
-  const t0 = performance.now();
   const b = encode(c, values);
-  const ms = performance.now() - t0;
   assert.equal(b.length, 4 + 4 * n);
   assert.equal(b.readUInt32BE(4 + 4 * 12345), values[12345]);
-  const t1 = performance.now();
   const back = decode(c, b);
-  const msd = performance.now() - t1;
+  assert.equal(back.length, n);
   assert.deepEqual(back.slice(-3), values.slice(-3));
-  // Generous ceilings: this guards against accidental quadratic growth, not CPU speed.
-  assert.ok(ms < 1000, `encode of 1M u32 took ${ms.toFixed(1)} ms`);
-  assert.ok(msd < 1000, `decode of 1M u32 took ${msd.toFixed(1)} ms`);
+  // Speed belongs to benchmarks, not tests (a loaded CI machine must not fail this).
   const w = new XdrWriter(16);
   for (let i = 0; i < 1000; i++) w.string('abcde');
   assert.equal(w.length, 1000 * 12);
