@@ -10,7 +10,8 @@ const client = new AfsClient({ cellServDB: process.env.AFS_CELLSERVDB, cell });
 const say = (s: string) => process.stdout.write(`${s}\n`);
 
 try {
-  say(`tsafs demo: cell ${cell}, client UUID ${(await client.start(), client.cm.uuidString)}`);
+  await client.start();
+  say(`tsafs demo: cell ${cell}, client UUID ${client.cm.uuidString}`);
   say(`\n$ ls /afs\n${(await client.fs.readdir('/afs')).join('  ')}`);
   say(`\n$ ls -l /afs/${cell}`);
   for (const d of await client.fs.readdir(`/afs/${cell}`, { withFileTypes: true })) {

@@ -179,9 +179,13 @@ export class AfsClient {
       };
       this.cmService.sink = {
         breakFids: (servers, fids) =>
-          each(servers, (s) => fids.forEach((f) => cache.breakFid(s.cell.name, f))),
+          each(servers, (s) => {
+            for (const f of fids) cache.breakFid(s.cell.name, f);
+          }),
         breakVolumes: (servers, vols) =>
-          each(servers, (s) => vols.forEach((v) => cache.breakVolume(s.cell.name, v))),
+          each(servers, (s) => {
+            for (const v of vols) cache.breakVolume(s.cell.name, v);
+          }),
         resetServer: (servers, _peer, uuid) =>
           each(servers, (s) => {
             // InitCallBackState3 names the server: only that record's promises go.
