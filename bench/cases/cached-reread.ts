@@ -8,9 +8,9 @@ import {
   DIR10K_COUNT,
   dir10kName,
   ensureDir10k,
+  finishScratch,
   makeScratch,
   patternBuffer,
-  removeScratch,
 } from '../lib/afs-scratch.js';
 import { BenchSetupError } from '../lib/cell.js';
 import { best, mbps, round, type Sample, timed } from '../lib/measure.js';
@@ -117,9 +117,7 @@ export const benchCase: BenchCase = {
         },
       ];
     } finally {
-      if (dir) await removeScratch(admin, dir).catch((e) => ctx.log(`cleanup ${dir}: ${e}`));
-      await client.close();
-      await admin.close();
+      await finishScratch(admin, dir, [client, admin], ctx.log);
     }
   },
 };

@@ -4,10 +4,10 @@
 import {
   adminClient,
   anonymousClient,
+  finishScratch,
   makeScratch,
   median,
   patternBuffer,
-  removeScratch,
 } from '../lib/afs-scratch.js';
 import { BenchSetupError } from '../lib/cell.js';
 import { mbps, round, type Sample, timed } from '../lib/measure.js';
@@ -61,9 +61,7 @@ export const benchCase: BenchCase = {
         },
       };
     } finally {
-      if (dir) await removeScratch(admin, dir).catch((e) => ctx.log(`cleanup ${dir}: ${e}`));
-      await anon.close();
-      await admin.close();
+      await finishScratch(admin, dir, [anon, admin], ctx.log);
     }
   },
 };

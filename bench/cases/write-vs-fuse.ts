@@ -1,7 +1,7 @@
 // (d) Writing 64 MiB: tsafs's writeFile of a buffer against dd through the afsd.fuse mount of the
 // same cell (conv=fsync, timed to the command's end, which includes close), both anonymous
 // (rxnull), into the same scratch directory. Alternating runs, best of each.
-import { anonymousClient, makeScratch, patternBuffer, removeScratch } from '../lib/afs-scratch.js';
+import { anonymousClient, finishScratch, makeScratch, patternBuffer } from '../lib/afs-scratch.js';
 import { BenchSetupError } from '../lib/cell.js';
 import { best, mbps, round, type Sample, timed } from '../lib/measure.js';
 import { runProcess } from '../lib/proc.js';
@@ -69,8 +69,7 @@ export const benchCase: BenchCase = {
         },
       };
     } finally {
-      if (dir) await removeScratch(client, dir).catch((e) => ctx.log(`cleanup ${dir}: ${e}`));
-      await client.close();
+      await finishScratch(client, dir, [client], ctx.log);
     }
   },
 };

@@ -32,8 +32,18 @@ export async function makeScratch(client: AfsClient, env: CellEnv, tag: string):
   return dir;
 }
 
-export async function removeScratch(client: AfsClient, dir: string): Promise<void> {
-  await client.fs.rm(dir, { recursive: true, force: true });
+/**
+ * Remove the scratch directory (if made) with `owner`, then close every client. A failed removal
+ * is logged rather than thrown, so it cannot hide the error that ended the case.
+ */
+export async function finishScratch(
+  owner: AfsClient,
+  dir: string | undefined,
+  clients: AfsClient[],
+  log: (m: string) => void,
+): Promise<void> {
+  if (dir) await owner.fs.rm(dir, { recursive: true, force: true }).catch((e) => log(`cleanup ${dir}: ${e}`));
+  for (const c of clients) await c.close();
 }
 
 /** Deterministic, incompressible-looking bytes (content does not matter to AFS, size does). */
