@@ -1,0 +1,87 @@
+// A file server that lost its callback state (killed: the demand-attach server saves and restores
+// that state only across a graceful restart) tells us on our next contact with InitCallBackState3;
+// tsafs then drops exactly that server's promises and reads nothing stale.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { after, before, test } from 'node:test';
+import { promisify } from 'node:util';
+import { callRpc } from '../../src/rpc/client.js';
+import { FS } from '../../src/rpc/fs.js';
+import { RxEndpoint } from '../../src/rx/endpoint.js';
+import { testClient, waitFor } from '../integration/helpers/afs-client.js';
+import { type CellEnv, cellEnv, fixture } from '../integration/helpers/cell.js';
+
+const run = promisify(execFile);
+let env: CellEnv;
+let dir: string;
+
+before(async () => {
+  env = await cellEnv();
+  dir = `lost-${process.pid}-${Date.now().toString(36)}`;
+  await fixture(['mkdir', `${env.rwVolume}:/${dir}`]);
+  await fixture(['write', `${env.rwVolume}:/${dir}/p`, '1000', '1']);
+  await fixture(['write', `${env.rwVolume}:/${dir}/q`, '10', '2']);
+});
+after(async () => {
+  await fixture(['rm', `${env.rwVolume}:/${dir}/p`]).catch(() => {});
+  await fixture(['rm', `${env.rwVolume}:/${dir}/q`]).catch(() => {});
+  await fixture(['rmdir', `${env.rwVolume}:/${dir}`]).catch(() => {});
+});
+
+async function fileServerAnswers(ep: RxEndpoint): Promise<boolean> {
+  try {
+    await callRpc(
+      ep,
+      { host: env.addr, port: 7000, serviceId: 1 },
+      FS.GetCapabilities,
+      {},
+      { timeouts: { hardDeadline: 2000 } },
+    );
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+test('a killed file server forgets our callbacks: its InitCallBackState3 on next contact drops them, no stale read', {
+  timeout: 240_000,
+}, async () => {
+  const c = await testClient();
+  const probe = await RxEndpoint.open({ host: '127.0.0.1' });
+  try {
+    const p = `${env.rwDir}/${dir}/p`;
+    const before = (await c.fs.readFile(p)) as Buffer;
+    assert.equal(before.length, 1000);
+    const fid = (await c.fs.stat(p)).fid;
+    assert.ok(c.cache?.hasPromise(env.cell, fid), 'we hold a promise on p');
+    const { stdout } = await run('pgrep', ['-f', '/usr/lib/openafs/dafileserver']);
+    const pid = stdout.trim().split('\n')[0]!;
+    await run('kill', ['-9', pid]);
+    // bosserver starts it again; its callback state is gone.
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.ok(await waitFor(() => fileServerAnswers(probe), 120_000), 'the file server came back');
+    // Another client changes p; the server no longer knows we cached it, so no break comes.
+    // (The demand-attach server salvages the volume on first use after a crash: retry meanwhile.)
+    assert.ok(
+      await waitFor(
+        () =>
+          fixture(['write', `${env.rwVolume}:/${dir}/p`, '2000', '3'], 60_000).then(
+            () => true,
+            () => false,
+          ),
+        120_000,
+      ),
+      'the fixture rewrote p',
+    );
+    const resets = c.cm.stats.resets;
+    // Our next contact with that server (any uncached object) brings its InitCallBackState3.
+    await c.fs.stat(`${env.rwDir}/${dir}/q`);
+    assert.ok(await waitFor(() => c.cm.stats.resets > resets, 10_000), 'InitCallBackState3 arrived');
+    assert.ok(!c.cache?.hasPromise(env.cell, fid), 'the promise on p is gone');
+    const after = (await c.fs.readFile(p)) as Buffer;
+    assert.equal(after.length, 2000, 'p read afresh, not from the stale cache');
+  } finally {
+    await probe.close();
+    await c.close();
+  }
+});
