@@ -55,6 +55,11 @@ export interface AfsClientOptions {
   gcDelayMs?: number;
   /** Bytes of file data kept in memory (default 128 MiB); `false` turns the cache off entirely. */
   cacheSize?: number | false;
+  /**
+   * A directory where file data is also kept on disk, reused by later clients (after a restart
+   * too) where the server still reports the same data version. Default: memory only.
+   */
+  cacheDir?: string;
   /** How long a VLDB answer is reused (ms; default 10 min); VNOVOL/VMOVED refresh it sooner. */
   vldbTtlMs?: number;
   /**
@@ -89,7 +94,10 @@ export class AfsClient {
 
   constructor(readonly options: AfsClientOptions = {}) {
     this.mount = (options.mount ?? '/afs').replace(/\/+$/, '') || '/afs';
-    this.cache = options.cacheSize === false ? undefined : new VnodeCache(options.cacheSize ?? 128 << 20);
+    this.cache =
+      options.cacheSize === false
+        ? undefined
+        : new VnodeCache(options.cacheSize ?? 128 << 20, Date.now, 100_000, options.cacheDir);
     const client = this;
     const walkOps: WalkOps = {
       knownCell: (name) =>
@@ -393,6 +401,8 @@ export class AfsClient {
     if (!this.started) return;
     await this.started.catch(() => {});
     for (const r of [...this.held]) await r.release().catch(() => {});
+    // Chunk files still being written to the disk cache are finished before we go.
+    await this.cache?.flush();
     for (const p of this.cellRecords.values()) {
       const c = await p.catch(() => undefined);
       c?.unuseCell('unuse_lookup');

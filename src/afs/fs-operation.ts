@@ -173,7 +173,7 @@ export class FileService {
     const c = this.cache;
     const st = c?.validStatus(cell.name, fid);
     if (c && st) {
-      const hit = this.fromCache(cell.name, fid, st, pos, length);
+      const hit = await this.fromCache(cell.name, fid, st, pos, length);
       if (hit) {
         for (const b of hit.parts) await sink(b);
         return {
@@ -222,19 +222,19 @@ export class FileService {
     );
   }
 
-  private fromCache(
+  private async fromCache(
     cell: string,
     fid: AFSFid,
     st: AFSFetchStatus,
     pos: number,
     length: number,
-  ): { parts: Buffer[]; total: number } | undefined {
+  ): Promise<{ parts: Buffer[]; total: number } | undefined> {
     const c = this.cache!;
     const end = Math.min(pos + length, st.length);
     if (pos >= end) return st.length <= pos ? { parts: [], total: 0 } : undefined;
     const parts: Buffer[] = [];
     for (let idx = Math.floor(pos / CHUNK_SIZE); idx * CHUNK_SIZE < end; idx++) {
-      const b = c.getChunk(cell, fid, st.dataVersion, idx);
+      const b = await c.getChunkAsync(cell, fid, st.dataVersion, idx);
       if (!b) return undefined;
       const from = Math.max(pos - idx * CHUNK_SIZE, 0);
       const to = Math.min(end - idx * CHUNK_SIZE, b.length);
@@ -255,7 +255,7 @@ export class FileService {
     const c = this.cache;
     const st = c?.validStatus(cell.name, fid);
     if (c && st) {
-      const blob = c.getChunk(cell.name, fid, st.dataVersion, 'blob');
+      const blob = await c.getChunkAsync(cell.name, fid, st.dataVersion, 'blob');
       if (blob) return { data: blob, status: st };
     }
     return this.guard(

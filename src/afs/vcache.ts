@@ -4,6 +4,8 @@
 // made the promise since the request that brought it was sent. Data is cached by FID, data
 // version and 1 MiB chunk in an LRU with a byte bound, so a changed file simply misses.
 
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { AFSCallBack, AFSFetchStatus, AFSFid } from '../rpc/types.js';
 
 export const CHUNK_SIZE = 1 << 20;
@@ -54,6 +56,7 @@ export interface CacheStats {
   voidedCallbacks: number;
   dataBytes: number;
   dataChunks: number;
+  diskHits: number;
 }
 
 const fidKey = (cell: string, f: AFSFid) => `${cell}/${f.volume}.${f.vnode}.${f.unique}`;
@@ -76,6 +79,7 @@ export class VnodeCache {
     voidedCallbacks: 0,
     dataBytes: 0,
     dataChunks: 0,
+    diskHits: 0,
   };
 
   constructor(
@@ -83,7 +87,59 @@ export class VnodeCache {
     private readonly now: () => number = Date.now,
     /** Entries kept without listeners or valid promises (status records are small). */
     private readonly maxVnodes = 100_000,
+    /**
+     * A directory that keeps chunks across restarts, named by FID and data version: after a
+     * restart a chunk is used only if the server still reports the same data version.
+     */
+    readonly diskDir?: string,
   ) {}
+
+  private readonly diskWrites = new Set<Promise<void>>();
+
+  private diskPath(cell: string, fid: AFSFid, dv: bigint, chunk: number | 'blob'): string {
+    return join(
+      this.diskDir!,
+      encodeURIComponent(cell),
+      `${fid.volume}.${fid.vnode}.${fid.unique}`,
+      `${dv}.${chunk}`,
+    );
+  }
+
+  /** Memory first, then the disk cache (a disk hit comes back into memory). */
+  async getChunkAsync(
+    cell: string,
+    fid: AFSFid,
+    dv: bigint,
+    chunk: number | 'blob',
+  ): Promise<Buffer | undefined> {
+    const m = this.getChunk(cell, fid, dv, chunk);
+    if (m || !this.diskDir) return m;
+    try {
+      const b = await readFile(this.diskPath(cell, fid, dv, chunk));
+      this.stats.diskHits++;
+      this.putChunk(cell, fid, dv, chunk, b, false);
+      return b;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Wait for chunk files being written (close() calls this). */
+  async flush(): Promise<void> {
+    while (this.diskWrites.size) await Promise.all([...this.diskWrites]);
+  }
+
+  private writeDisk(cell: string, fid: AFSFid, dv: bigint, chunk: number | 'blob', buf: Buffer): void {
+    const path = this.diskPath(cell, fid, dv, chunk);
+    const tmp = `${path}.${process.pid}.tmp`;
+    // Best effort: a failed write only means a later miss.
+    const w = mkdir(join(path, '..'), { recursive: true, mode: 0o700 })
+      .then(() => writeFile(tmp, buf, { mode: 0o600 }))
+      .then(() => rename(tmp, path))
+      .catch(() => {});
+    this.diskWrites.add(w);
+    void w.finally(() => this.diskWrites.delete(w));
+  }
 
   private entry(cell: string, fid: AFSFid): VnodeEntry {
     const k = fidKey(cell, fid);
@@ -219,7 +275,8 @@ export class VnodeCache {
     return b;
   }
 
-  putChunk(cell: string, fid: AFSFid, dv: bigint, chunk: number | 'blob', buf: Buffer): void {
+  putChunk(cell: string, fid: AFSFid, dv: bigint, chunk: number | 'blob', buf: Buffer, toDisk = true): void {
+    if (toDisk && this.diskDir) this.writeDisk(cell, fid, dv, chunk, buf);
     if (buf.length > this.maxDataBytes) return;
     const k = this.dataKey(cell, fid, dv, chunk);
     const old = this.data.get(k);

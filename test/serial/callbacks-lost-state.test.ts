@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
+import { CacheManagerService } from '../../src/afs/cmservice.js';
 import { callRpc } from '../../src/rpc/client.js';
 import { FS } from '../../src/rpc/fs.js';
 import { RxEndpoint } from '../../src/rx/endpoint.js';
@@ -48,6 +49,8 @@ test('a killed file server forgets our callbacks: its InitCallBackState3 on next
 }, async () => {
   const c = await testClient();
   const probe = await RxEndpoint.open({ host: '127.0.0.1' });
+  // A file server runs no call from a new client until its callback service answers.
+  new CacheManagerService(probe);
   try {
     const p = `${env.rwDir}/${dir}/p`;
     const before = (await c.fs.readFile(p)) as Buffer;
