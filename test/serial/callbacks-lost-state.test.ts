@@ -16,17 +16,35 @@ const run = promisify(execFile);
 let env: CellEnv;
 let dir: string;
 
+/** afsfix, retried while the demand-attach server salvages a volume after a crash. */
+async function settled(args: string[]): Promise<void> {
+  let last: unknown;
+  const end = Date.now() + 120_000;
+  while (Date.now() < end) {
+    try {
+      await fixture(args, 60_000);
+      return;
+    } catch (e) {
+      last = e;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+  throw last;
+}
+
 before(async () => {
   env = await cellEnv();
   dir = `lost-${process.pid}-${Date.now().toString(36)}`;
-  await fixture(['mkdir', `${env.rwVolume}:/${dir}`]);
-  await fixture(['write', `${env.rwVolume}:/${dir}/p`, '1000', '1']);
-  await fixture(['write', `${env.rwVolume}:/${dir}/q`, '10', '2']);
+  await settled(['mkdir', `${env.rwVolume}:/${dir}`]);
+  await settled(['write', `${env.rwVolume}:/${dir}/p`, '1000', '1']);
+  await settled(['write', `${env.rwVolume}:/${dir}/q`, '10', '2']);
 });
 after(async () => {
-  await fixture(['rm', `${env.rwVolume}:/${dir}/p`]).catch(() => {});
-  await fixture(['rm', `${env.rwVolume}:/${dir}/q`]).catch(() => {});
-  await fixture(['rmdir', `${env.rwVolume}:/${dir}`]).catch(() => {});
+  // Leave the volume usable for the tests that follow (it is salvaged after each kill).
+  await settled(['rm', `${env.rwVolume}:/${dir}/p`]).catch(() => {});
+  await settled(['rm', `${env.rwVolume}:/${dir}/q`]).catch(() => {});
+  await settled(['rmdir', `${env.rwVolume}:/${dir}`]).catch(() => {});
+  await settled(['stat', `${env.rwVolume}:/`]);
 });
 
 async function fileServerAnswers(ep: RxEndpoint): Promise<boolean> {
@@ -83,6 +101,33 @@ test('a killed file server forgets our callbacks: its InitCallBackState3 on next
     assert.ok(!c.cache?.hasPromise(env.cell, fid), 'the promise on p is gone');
     const after = (await c.fs.readFile(p)) as Buffer;
     assert.equal(after.length, 2000, 'p read afresh, not from the stale cache');
+  } finally {
+    await probe.close();
+    await c.close();
+  }
+});
+
+test('the periodic probe finds a restarted server by itself: its promises drop with no call of ours', {
+  timeout: 240_000,
+}, async () => {
+  const c = await testClient({ probeIntervalMs: 1500 });
+  const probe = await RxEndpoint.open({ host: '127.0.0.1' });
+  new CacheManagerService(probe);
+  try {
+    const p = `${env.rwDir}/${dir}/p`;
+    await c.fs.readFile(p);
+    const fid = (await c.fs.stat(p)).fid;
+    assert.ok(c.cache?.hasPromise(env.cell, fid));
+    const { stdout } = await run('pgrep', ['-f', '/usr/lib/openafs/dafileserver']);
+    const resets = c.cm.stats.resets;
+    await run('kill', ['-9', stdout.trim().split('\n')[0]!]);
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.ok(await waitFor(() => fileServerAnswers(probe), 120_000), 'the file server came back');
+    assert.ok(
+      await waitFor(() => c.cm.stats.resets > resets, 30_000),
+      'the probe brought InitCallBackState3',
+    );
+    assert.ok(!c.cache?.hasPromise(env.cell, fid), 'the promise on p is gone');
   } finally {
     await probe.close();
     await c.close();
