@@ -23,8 +23,38 @@ export function kindOf(st: AFSFetchStatus): AfsFileKind {
   return 'unknown';
 }
 
+/** The node:fs type predicates, from an AFS kind; AFS has no devices, FIFOs or sockets. */
+abstract class KindPredicates {
+  abstract readonly kind: AfsFileKind;
+  isFile(): boolean {
+    return this.kind === 'file';
+  }
+  isDirectory(): boolean {
+    return this.kind === 'directory';
+  }
+  isSymbolicLink(): boolean {
+    return this.kind === 'symlink' || this.kind === 'mountpoint';
+  }
+  /** An AFS mount point reached without crossing it (lstat, readdir). */
+  isMountPoint(): boolean {
+    return this.kind === 'mountpoint';
+  }
+  isBlockDevice(): boolean {
+    return false;
+  }
+  isCharacterDevice(): boolean {
+    return false;
+  }
+  isFIFO(): boolean {
+    return false;
+  }
+  isSocket(): boolean {
+    return false;
+  }
+}
+
 /** Stats as node:fs has them, plus the AFS view: fid, data version, volume, owner, rights. */
-export class AfsStats {
+export class AfsStats extends KindPredicates {
   readonly dev: number;
   readonly ino: number;
   readonly mode: number;
@@ -59,6 +89,7 @@ export class AfsStats {
   readonly serverModTime: number;
 
   constructor(cell: string, fid: AFSFid, st: AFSFetchStatus, kindOverride?: AfsFileKind) {
+    super();
     this.cell = cell;
     this.fid = { ...fid };
     this.volume = fid.volume;
@@ -91,36 +122,10 @@ export class AfsStats {
     this.parentVnode = st.parentVnode;
     this.serverModTime = st.serverModTime;
   }
-
-  isFile(): boolean {
-    return this.kind === 'file';
-  }
-  isDirectory(): boolean {
-    return this.kind === 'directory';
-  }
-  isSymbolicLink(): boolean {
-    return this.kind === 'symlink' || this.kind === 'mountpoint';
-  }
-  /** An AFS mount point reached without crossing it (lstat, readdir). */
-  isMountPoint(): boolean {
-    return this.kind === 'mountpoint';
-  }
-  isBlockDevice(): boolean {
-    return false;
-  }
-  isCharacterDevice(): boolean {
-    return false;
-  }
-  isFIFO(): boolean {
-    return false;
-  }
-  isSocket(): boolean {
-    return false;
-  }
 }
 
 /** A directory entry as readdir({ withFileTypes: true }) returns it. */
-export class AfsDirent<N extends string | Buffer = string> {
+export class AfsDirent<N extends string | Buffer = string> extends KindPredicates {
   constructor(
     readonly name: N,
     readonly parentPath: string,
@@ -128,33 +133,17 @@ export class AfsDirent<N extends string | Buffer = string> {
     readonly fid: AFSFid,
     /** The entry's status as the server gave it with the listing (not crossing mount points). */
     readonly stats?: AfsStats,
-  ) {}
+  ) {
+    super();
+  }
   get path(): string {
     return this.parentPath;
   }
-  isFile(): boolean {
-    return this.kind === 'file';
-  }
   /** Mount points lead to directories, as every AFS client shows them. */
-  isDirectory(): boolean {
+  override isDirectory(): boolean {
     return this.kind === 'directory' || this.kind === 'mountpoint';
   }
-  isSymbolicLink(): boolean {
+  override isSymbolicLink(): boolean {
     return this.kind === 'symlink';
-  }
-  isMountPoint(): boolean {
-    return this.kind === 'mountpoint';
-  }
-  isBlockDevice(): boolean {
-    return false;
-  }
-  isCharacterDevice(): boolean {
-    return false;
-  }
-  isFIFO(): boolean {
-    return false;
-  }
-  isSocket(): boolean {
-    return false;
   }
 }

@@ -152,6 +152,22 @@ function siteUuidWire(s: VldbSiteIn): Uint8Array {
   return b;
 }
 
+/** The fields both VLDB entry forms share, from their wire records. */
+function entryFromWire(
+  w: { name: string; volumeId: number[]; cloneId: number; flags: number; matchindex: number },
+  sites: VldbSite[],
+): VldbEntry {
+  const [rw, ro, bk] = w.volumeId as [number, number, number];
+  return {
+    name: w.name,
+    volumeIds: { rw, ro, bk },
+    cloneId: w.cloneId,
+    flags: w.flags,
+    matchIndex: w.matchindex,
+    sites,
+  };
+}
+
 export const uvldbentry: Codec<VldbEntry, VldbEntryIn> = transform(
   uvldbentryWire,
   (w): VldbEntry => {
@@ -170,15 +186,7 @@ export const uvldbentry: Codec<VldbEntry, VldbEntryIn> = transform(
         flags,
       });
     }
-    const [rw, ro, bk] = w.volumeId as [number, number, number];
-    return {
-      name: w.name,
-      volumeIds: { rw, ro, bk },
-      cloneId: w.cloneId,
-      flags: w.flags,
-      matchIndex: w.matchindex,
-      sites,
-    };
+    return entryFromWire(w, sites);
   },
   (e: VldbEntryIn) => {
     checkSites(e);
@@ -213,15 +221,7 @@ export const nvldbentry: Codec<VldbEntry, VldbEntryIn> = transform(
         flags: w.serverFlags[i]!,
       });
     }
-    const [rw, ro, bk] = w.volumeId as [number, number, number];
-    return {
-      name: w.name,
-      volumeIds: { rw, ro, bk },
-      cloneId: w.cloneId,
-      flags: w.flags,
-      matchIndex: w.matchindex,
-      sites,
-    };
+    return entryFromWire(w, sites);
   },
   (e: VldbEntryIn) => {
     checkSites(e);
