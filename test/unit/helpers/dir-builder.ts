@@ -127,12 +127,21 @@ export class DirBuilder {
     return this.buf.readUInt16BE(HASHTABLE + bucket * 2);
   }
 
-  /** Create: allocate the slots, write the entry, thread it at the head of its hash chain. */
-  create(name: string | Buffer, vnode: number, unique: number): BuiltEntry {
+  /**
+   * Create: allocate the slots, write the entry, thread it at the head of its hash chain.
+   * `duplicate` lets a hostile server's second entry of the same name in (a real one refuses).
+   */
+  create(
+    name: string | Buffer,
+    vnode: number,
+    unique: number,
+    opts: { duplicate?: boolean } = {},
+  ): BuiltEntry {
     const bytes = typeof name === 'string' ? Buffer.from(name, 'utf8') : name;
     if (bytes.length === 0 || bytes.includes(0)) throw new Error('bad name');
-    const key = bytes.toString('latin1');
-    if (this.live.has(key)) throw new Error(`exists: ${key}`);
+    let key = bytes.toString('latin1');
+    if (this.live.has(key) && !opts.duplicate) throw new Error(`exists: ${key}`);
+    while (this.live.has(key)) key += '\0'; // a live-map key no real name can have
     const blobs = nameBlobs(bytes.length);
     const entry = this.findBlobs(blobs);
     if (entry < 0) throw new DirectoryFullError('directory is full');
