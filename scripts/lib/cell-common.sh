@@ -86,10 +86,11 @@ EOF
 # pids of live processes carrying our mark (optionally only those whose exe matches $1).
 owned_pids() {
   local pat="${1:-}" d pid exe
-  for d in /proc/[0-9]*; do
+  # one grep over all environments: a grep per process takes seconds on a busy machine
+  for d in $(grep -lzxF "$MARK" /proc/[0-9]*/environ 2>/dev/null); do
+    d=${d%/environ}
     pid=${d#/proc/}
     [ "$pid" = "$$" ] && continue
-    grep -qxzF "$MARK" "$d/environ" 2>/dev/null || continue
     if [ -n "$pat" ]; then
       exe=$(readlink "$d/exe" 2>/dev/null || true)
       [[ "$exe" == *"$pat"* ]] || continue
@@ -365,9 +366,10 @@ cell_start() {
 
   # Fast path: everything already up and set up.
   if bos_running && [ -f "$STATEDIR/setup-done" ] && ubik_quorum 7003 && dafs_running &&
-    { [ ! -e /dev/fuse ] || { fuse_running && afs_mount_healthy; }; }; then
+    { [ ! -e /dev/fuse ] || { fuse_running && afs_mount_healthy; }; } && s2_ready; then
     build_fixture
     run_kdc_hook
+    s2_sync_config
     log "cell $CELL already running"
     return 0
   fi
@@ -385,6 +387,8 @@ cell_start() {
   wait_for 60 "bosserver" bos status "$ADDR" -localauth
   wait_for 90 "ubik quorum on the vlserver" ubik_quorum 7003
   wait_for 90 "ubik quorum on the ptserver" ubik_quorum 7002
+  # Server 2's file server registers with the VLDB as it starts: only once there is quorum.
+  s2_spawn
   if ! dafs_running; then
     bos start "$ADDR" dafs -localauth >/dev/null
   fi
@@ -395,9 +399,15 @@ cell_start() {
   log "checking volumes, ACLs and mount points"
   setup_tree
   touch "$STATEDIR/setup-done"
+  s2_wait
+  log "checking server 2's volumes"
+  s2_setup_volumes
+  touch "$STATEDIR/setup2-done"
+  wait_for 120 "server 2's volumes on-line" s2_volumes_online
   start_fuse
   run_kdc_hook
-  log "cell $CELL is up on $ADDR"
+  s2_sync_config
+  log "cell $CELL is up on $ADDR and $ADDR2"
 }
 
 run_kdc_hook() {
@@ -412,6 +422,7 @@ cell_stop() {
   if afs_in_mounttab && fuse_running; then umount "$MOUNT" 2>/dev/null || true; fi
   kill_owned /afsd.fuse
   unmount_afs
+  s2_stop
   if bos_running; then
     log "stopping servers"
     timeout 60 bos shutdown "$ADDR" -localauth -wait >/dev/null 2>&1 || true
@@ -456,6 +467,7 @@ cell_status() {
   else
     printf 'mount     none (/dev/fuse missing)\n'
   fi
+  cell_server2 status || ok=1
   printf 'logs      %s\n' "$LOGDIR"
   return $ok
 }
@@ -481,6 +493,14 @@ AFS_KEYFILE=$SERVERDIR/KeyFile
 AFS_FIXTURE=$FIXTURE
 AFS_LOGDIR=$LOGDIR
 KRB5_CONFIG=$KRB5CONF
+AFS_ADDR2=$ADDR2
+AFS_REP_VOLUME=$REP_VOLUME
+AFS_REP_DIR=$MOUNT/$CELL/rep
+AFS_REP_FILE=$REP_FILE
+AFS_REP_SIZE=$REP_SIZE
+AFS_REP_SHA256=$(cat "$REP_SHA" 2>/dev/null || true)
+AFS_SOLO2_VOLUME=$SOLO2_VOLUME
+AFS_SOLO2_DIR=$MOUNT/$CELL/solo2
 EOF
   if [ -f "$REPO/scripts/kdc" ]; then bash "$REPO/scripts/kdc" env; fi
 }
