@@ -84,7 +84,13 @@ test('the read-only directory refuses writes, even from admin', async () => {
 
 test('/afs is mounted by afsd.fuse and shows the fixture data bit-exact', async (t) => {
   assert.ok(existsSync('/dev/fuse'), '/dev/fuse exists on this kind of machine (CI too)');
-  assert.deepEqual((await readdir(join(env.mount, env.cell))).sort(), ['private', 'ro', 'rw']);
+  assert.deepEqual((await readdir(join(env.mount, env.cell))).sort(), [
+    'private',
+    'rep',
+    'ro',
+    'rw',
+    'solo2',
+  ]);
   for (const size of [0, 1, 1413, 3 * 1024 * 1024 + 7]) {
     await t.test(`${size} bytes`, async () => {
       const path = `${env.rwDir}/${tag}-${size}`;

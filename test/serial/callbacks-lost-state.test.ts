@@ -2,17 +2,15 @@
 // that state only across a graceful restart) tells us on our next contact with InitCallBackState3;
 // tsafs then drops exactly that server's promises and reads nothing stale.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { after, before, test } from 'node:test';
-import { promisify } from 'node:util';
 import { CacheManagerService } from '../../src/afs/cmservice.js';
 import { callRpc } from '../../src/rpc/client.js';
 import { FS } from '../../src/rpc/fs.js';
 import { RxEndpoint } from '../../src/rx/endpoint.js';
 import { testClient, waitFor } from '../integration/helpers/afs-client.js';
 import { type CellEnv, cellEnv, fixture } from '../integration/helpers/cell.js';
+import { serverPid } from './helpers-server2.js';
 
-const run = promisify(execFile);
 let env: CellEnv;
 let dir: string;
 
@@ -75,9 +73,8 @@ test('a killed file server forgets our callbacks: its InitCallBackState3 on next
     assert.equal(before.length, 1000);
     const fid = (await c.fs.stat(p)).fid;
     assert.ok(c.cache?.hasPromise(env.cell, fid), 'we hold a promise on p');
-    const { stdout } = await run('pgrep', ['-f', '/usr/lib/openafs/dafileserver']);
-    const pid = stdout.trim().split('\n')[0]!;
-    await run('kill', ['-9', pid]);
+    // server 1's (server 2 runs a dafileserver too)
+    process.kill(await serverPid(1, 'dafileserver'), 'SIGKILL');
     // bosserver starts it again; its callback state is gone.
     await new Promise((r) => setTimeout(r, 1000));
     assert.ok(await waitFor(() => fileServerAnswers(probe), 120_000), 'the file server came back');
@@ -118,9 +115,9 @@ test('the periodic probe finds a restarted server by itself: its promises drop w
     await c.fs.readFile(p);
     const fid = (await c.fs.stat(p)).fid;
     assert.ok(c.cache?.hasPromise(env.cell, fid));
-    const { stdout } = await run('pgrep', ['-f', '/usr/lib/openafs/dafileserver']);
+    const pid = await serverPid(1, 'dafileserver');
     const resets = c.cm.stats.resets;
-    await run('kill', ['-9', stdout.trim().split('\n')[0]!]);
+    process.kill(pid, 'SIGKILL');
     await new Promise((r) => setTimeout(r, 1000));
     assert.ok(await waitFor(() => fileServerAnswers(probe), 120_000), 'the file server came back');
     assert.ok(
