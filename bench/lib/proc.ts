@@ -12,13 +12,19 @@ export interface ProcResult {
 export function runProcess(
   cmd: string,
   args: string[],
-  opts: { env?: NodeJS.ProcessEnv; discardStdout?: boolean; timeoutMs?: number } = {},
+  opts: {
+    env?: NodeJS.ProcessEnv;
+    discardStdout?: boolean;
+    timeoutMs?: number;
+    onSpawn?: (pid: number) => void;
+  } = {},
 ): Promise<ProcResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, {
       env: opts.env ?? process.env,
       stdio: ['ignore', opts.discardStdout ? 'ignore' : 'pipe', 'pipe'],
     });
+    if (child.pid !== undefined) opts.onSpawn?.(child.pid);
     let stdout = '';
     let stderr = '';
     child.stdout?.setEncoding('utf8').on('data', (d: string) => {
@@ -38,4 +44,20 @@ export function runProcess(
       resolve({ code, signal, stdout, stderr });
     });
   });
+}
+
+/** Like runProcess, but hands back the child's pid at once (to watch it while it runs). */
+export function spawnProcess(
+  cmd: string,
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; discardStdout?: boolean; timeoutMs?: number } = {},
+): { pid: number; done: Promise<ProcResult> } {
+  let pid = 0;
+  const done = runProcess(cmd, args, {
+    ...opts,
+    onSpawn: (p) => {
+      pid = p;
+    },
+  });
+  return { pid, done };
 }
