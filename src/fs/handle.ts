@@ -1,12 +1,35 @@
-// FileHandle: positional reads and writes on one AFS file. Writes go to the file server at once
-// (StoreData64), so what a write returned is what every other client sees; the handle tracks the
-// length from each reply.
+// FileHandle: node:fs/promises' FileHandle over one AFS file, every argument form and error as Node
+// has them. Writes go to the file server at once (StoreData64, see store.ts), so what a write
+// returned is what every other client sees. The file position lives here, as the kernel keeps it
+// for a real descriptor: operations at "the current position" run one after another in call order.
 
+import { EventEmitter } from 'node:events';
+import { createInterface, type Interface } from 'node:readline';
+import { ReadableStream } from 'node:stream/web';
 import { AfsError } from '../rpc/errors.js';
-import type { AFSFetchStatus, AFSFid } from '../rpc/types.js';
+import { FS } from '../rpc/fs.js';
+import { type AFSFetchStatus, type AFSFid, storeStatus } from '../rpc/types.js';
 import type { FsContext } from './context.js';
-import type { AfsFs } from './promises.js';
+import {
+  invalidArgType,
+  invalidArgValue,
+  isArrayBufferView,
+  outOfRange as outOfRangeErr,
+  parseFileMode,
+  positionOf,
+  toUnixSeconds,
+  validateBufferArray,
+  validateInteger,
+  viewBytes,
+} from './node-args.js';
 import { AfsStats } from './stats.js';
+import { storeLength, storeRange, storeSync } from './store.js';
+import {
+  createHandleReadStream,
+  createHandleWriteStream,
+  type HandleReadStreamOptions,
+  type HandleWriteStreamOptions,
+} from './streams.js';
 
 export interface OpenFlags {
   read: boolean;
@@ -38,12 +61,97 @@ export function parseFlags(flags: string): OpenFlags {
   return r;
 }
 
-export class AfsFileHandle {
-  private closed = false;
+// Descriptor numbers above the kernel's default open-file limit (nr_open, 2^20): a caller handing
+// one to node:fs gets EBADF rather than another file's bytes.
+const FD_BASE = 2 ** 30;
+let fdsGiven = 0;
+
+/** Buffers cannot hold more (node:fs's kIoMaxLength). */
+const IO_MAX = 2 ** 31 - 1;
+
+export interface FileReadResult<T extends ArrayBufferView> {
+  bytesRead: number;
+  buffer: T;
+}
+export interface FileWriteResult<T> {
+  bytesWritten: number;
+  buffer: T;
+}
+export interface ReadPlace {
+  offset?: number | null;
+  length?: number | null;
+  position?: number | bigint | null;
+}
+type Encoding = BufferEncoding | null | undefined;
+type ReadFileOptions = { encoding?: Encoding; flag?: string | number; signal?: AbortSignal } | Encoding;
+type WriteFileOptions =
+  | {
+      encoding?: Encoding;
+      mode?: number | string;
+      flag?: string | number;
+      flush?: boolean;
+      signal?: AbortSignal;
+    }
+  | Encoding;
+type WriteFileData =
+  | string
+  | ArrayBufferView
+  | Iterable<string | ArrayBufferView>
+  | AsyncIterable<string | ArrayBufferView>;
+
+function closedError(syscall: string): AfsError {
+  return new AfsError('EBADF', 'file closed', { syscall });
+}
+
+function badDescriptor(syscall: string): AfsError {
+  return new AfsError('EBADF', `EBADF: bad file descriptor, ${syscall}`, { syscall });
+}
+
+function abortError(signal: AbortSignal): Error {
+  const e = new Error('The operation was aborted', { cause: signal.reason }) as Error & { code: string };
+  e.name = 'AbortError';
+  e.code = 'ABORT_ERR';
+  return e;
+}
+
+function checkAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw abortError(signal);
+}
+
+function optionsObject<T extends object>(o: T | Encoding, name = 'options'): T & { encoding?: Encoding } {
+  if (o == null) return {} as T;
+  if (typeof o === 'string') return { encoding: o } as T & { encoding?: Encoding };
+  if (typeof o !== 'object') throw invalidArgType(name, 'one of type string or an instance of Object', o);
+  return o as T & { encoding?: Encoding };
+}
+
+function checkEncoding(encoding: unknown): void {
+  if (encoding != null && encoding !== 'buffer' && !Buffer.isEncoding(encoding as string))
+    throw invalidArgValue('encoding', encoding, 'is invalid encoding');
+}
+
+function isCustomIterable(v: unknown): v is Iterable<unknown> | AsyncIterable<unknown> {
+  return (
+    v != null &&
+    typeof v !== 'string' &&
+    !isArrayBufferView(v) &&
+    (typeof (v as Iterable<unknown>)[Symbol.iterator] === 'function' ||
+      typeof (v as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function')
+  );
+}
+
+export class AfsFileHandle extends EventEmitter {
+  #fd = FD_BASE + fdsGiven++;
   private position = 0;
+  /** Operations at the current position, chained in call order. */
+  private cursor: Promise<unknown> = Promise.resolve();
+  private readonly inflight = new Set<Promise<unknown>>();
+  private closing: Promise<void> | undefined;
+  /** Written since the last sync(). */
+  private dirty = false;
+  private locked = false;
 
   constructor(
-    private readonly fs: AfsFs,
     private readonly ctx: FsContext,
     readonly cell: string,
     readonly fid: AFSFid,
@@ -51,117 +159,508 @@ export class AfsFileHandle {
     readonly flags: OpenFlags,
     readonly path: string,
   ) {
-    if (flags.append) this.position = status.length;
+    super();
   }
 
-  private check(op: string, write: boolean): void {
-    if (this.closed)
-      throw new AfsError('EBADF', `EBADF: file handle closed, ${op}`, { syscall: op, path: this.path });
-    if (write && !this.flags.write)
-      throw new AfsError('EBADF', `EBADF: not open for writing, ${op}`, { syscall: op, path: this.path });
-    if (!write && !this.flags.read)
-      throw new AfsError('EBADF', `EBADF: not open for reading, ${op}`, { syscall: op, path: this.path });
+  /** A number standing for this handle (not a kernel descriptor); -1 once closed. */
+  get fd(): number {
+    return this.#fd;
   }
 
-  get length(): number {
-    return this.status.length;
+  /** Run an operation of the open handle; close() waits for it. Argument errors become rejections. */
+  private run<T>(syscall: string, fn: () => Promise<T>): Promise<T> {
+    if (this.#fd === -1) return Promise.reject(closedError(syscall));
+    const p = (async () => fn())();
+    this.inflight.add(p);
+    const done = () => this.inflight.delete(p);
+    p.then(done, done);
+    return p;
   }
 
-  async read(
-    buffer: Buffer,
-    offset = 0,
-    length = buffer.length - offset,
-    position: number | null = null,
-    signal?: AbortSignal,
-  ): Promise<{ bytesRead: number; buffer: Buffer }> {
-    this.check('read', false);
-    const pos = position ?? this.position;
-    const n = Math.max(0, Math.min(length, buffer.length - offset));
-    if (n === 0) return { bytesRead: 0, buffer };
-    const cell = await this.ctx.cell(this.cell);
+  /** Run `fn` at the current position once earlier such operations are done; it returns the new one. */
+  private atCursor<T>(fn: (pos: number) => Promise<[T, number]>): Promise<T> {
+    const r = this.cursor.then(async () => {
+      const [value, next] = await fn(this.position);
+      this.position = next;
+      return value;
+    });
+    this.cursor = r.catch(() => {});
+    return r;
+  }
+
+  private opts(syscall: string, signal?: AbortSignal) {
+    return { syscall, path: this.path, signal };
+  }
+
+  private async afsCell() {
+    return this.ctx.cell(this.cell);
+  }
+
+  // ---------------------------------------------------------------- reading
+
+  /** Bytes at `pos` into `into` (all of it unless the file ends first); returns how many. */
+  async readAt(into: Buffer, pos: number, signal?: AbortSignal, syscall = 'read'): Promise<number> {
+    if (into.length === 0) return 0;
+    const cell = await this.afsCell();
     let got = 0;
     const r = await this.ctx.files.fetchData(
       cell,
       this.fid,
       pos,
-      n,
+      into.length,
       (c) => {
-        c.copy(buffer, offset + got);
-        got += c.length;
+        const n = Math.min(c.length, into.length - got);
+        c.copy(into, got, 0, n);
+        got += n;
       },
-      { syscall: 'read', path: this.path, signal },
+      this.opts(syscall, signal),
     );
     this.status = r.status;
-    if (position === null) this.position += got;
-    return { bytesRead: got, buffer };
+    return got;
   }
 
-  async write(
-    data: Buffer | string,
-    offset = 0,
-    length?: number,
-    position: number | null = null,
-    signal?: AbortSignal,
-  ): Promise<{ bytesWritten: number; buffer: Buffer | string }> {
-    this.check('write', true);
-    const buf =
-      typeof data === 'string'
-        ? Buffer.from(data)
-        : data.subarray(offset, offset + (length ?? data.length - offset));
-    const pos = this.flags.append ? this.status.length : (position ?? this.position);
-    this.status = await this.fs.storeAt(
-      this.cell,
-      this.fid,
-      pos,
-      buf,
-      Math.max(this.status.length, pos + buf.length),
-      this.path,
-      signal,
-    );
-    if (position === null || this.flags.append) this.position = pos + buf.length;
-    return { bytesWritten: buf.length, buffer: data };
+  /** Read at `pos`, or at the current position (moving it) when `pos` is null. */
+  private readPlaced(into: Buffer, pos: number | null, syscall: string): Promise<number> {
+    if (!this.flags.read) return Promise.reject(badDescriptor(syscall));
+    if (pos !== null) return this.readAt(into, pos, undefined, syscall);
+    return this.atCursor(async (p) => {
+      const n = await this.readAt(into, p, undefined, syscall);
+      return [n, p + n];
+    });
   }
 
-  async truncate(len = 0, signal?: AbortSignal): Promise<void> {
-    this.check('ftruncate', true);
-    // The write position is the new length, as kAFS's setattr does: the server sets the length to
-    // pos+0 when that grows the file and to fileLength when it shrinks it.
-    this.status = await this.fs.storeAt(this.cell, this.fid, len, Buffer.alloc(0), len, this.path, signal);
+  read<T extends ArrayBufferView = Buffer>(
+    buffer: T,
+    offset?: number | null,
+    length?: number | null,
+    position?: number | bigint | null,
+  ): Promise<FileReadResult<T>>;
+  read<T extends ArrayBufferView = Buffer>(buffer: T, options?: ReadPlace): Promise<FileReadResult<T>>;
+  read<T extends ArrayBufferView = Buffer>(options?: ReadPlace & { buffer?: T }): Promise<FileReadResult<T>>;
+  read(
+    bufferOrOptions?: unknown,
+    offsetOrOptions?: unknown,
+    length?: unknown,
+    position?: unknown,
+  ): Promise<FileReadResult<ArrayBufferView>> {
+    return this.run('read', async () => {
+      let buffer = bufferOrOptions;
+      let offset = offsetOrOptions;
+      if (!isArrayBufferView(buffer)) {
+        if (
+          bufferOrOptions !== undefined &&
+          (typeof bufferOrOptions !== 'object' || Array.isArray(bufferOrOptions))
+        )
+          throw invalidArgType('options', 'of type object', bufferOrOptions);
+        const o = (bufferOrOptions ?? {}) as ReadPlace & { buffer?: unknown };
+        buffer = o.buffer ?? Buffer.alloc(16384);
+        if (!isArrayBufferView(buffer))
+          throw invalidArgType('buffer', 'an instance of Buffer, TypedArray, or DataView', buffer);
+        offset = o.offset ?? 0;
+        length = o.length ?? buffer.byteLength - (offset as number);
+        position = o.position ?? null;
+      } else if (offset !== null && typeof offset === 'object') {
+        const o = offset as ReadPlace;
+        offset = o.offset ?? 0;
+        length = o.length ?? buffer.byteLength - (offset as number);
+        position = o.position ?? null;
+      }
+      const view = buffer as ArrayBufferView;
+      if (offset == null) offset = 0;
+      else validateInteger(offset, 'offset', 0);
+      length ??= view.byteLength - (offset as number);
+      validateInteger(length, 'length', Number.MIN_SAFE_INTEGER);
+      if (length === 0) return { bytesRead: 0, buffer: view };
+      if (view.byteLength === 0) throw invalidArgValue('buffer', view, 'is empty and cannot be written');
+      checkReadRange(offset as number, length, view.byteLength);
+      const into = viewBytes(view, offset as number, length);
+      const bytesRead = await this.readPlaced(into, positionOf(position), 'read');
+      return { bytesRead, buffer: view };
+    });
   }
 
-  async stat(signal?: AbortSignal): Promise<AfsStats> {
-    if (this.closed)
-      throw new AfsError('EBADF', 'EBADF: file handle closed, fstat', { syscall: 'fstat', path: this.path });
-    const cell = await this.ctx.cell(this.cell);
-    this.status = (
-      await this.ctx.files.fetchStatus(cell, this.fid, { syscall: 'fstat', path: this.path, signal })
-    ).status;
-    return new AfsStats(this.cell, this.fid, this.status);
+  readv<T extends ArrayBufferView[]>(
+    buffers: T,
+    position?: number | null,
+  ): Promise<{ bytesRead: number; buffers: T }> {
+    return this.run('readv', async () => {
+      validateBufferArray(buffers);
+      const total = buffers.reduce((n, b) => n + b.byteLength, 0);
+      const tmp = Buffer.allocUnsafe(total);
+      const bytesRead = await this.readPlaced(tmp, positionOf(position), 'read');
+      let off = 0;
+      for (const b of buffers) {
+        if (off >= bytesRead) break;
+        off += tmp.copy(viewBytes(b), 0, off, Math.min(bytesRead, off + b.byteLength));
+      }
+      return { bytesRead, buffers };
+    });
   }
 
-  async readFile(signal?: AbortSignal): Promise<Buffer> {
-    this.check('read', false);
-    const cell = await this.ctx.cell(this.cell);
-    const parts: Buffer[] = [];
-    await this.ctx.files.fetchData(
-      cell,
-      this.fid,
-      0,
-      Math.max(this.status.length, 1),
-      (c) => void parts.push(c),
-      { syscall: 'read', path: this.path, signal },
-    );
+  /** From the current position to the end of the file as it is now (the position moves to the end). */
+  readFile(
+    options?: { encoding?: null; flag?: string | number; signal?: AbortSignal } | null,
+  ): Promise<Buffer>;
+  readFile(
+    options: { encoding: BufferEncoding; flag?: string | number; signal?: AbortSignal } | BufferEncoding,
+  ): Promise<string>;
+  readFile(options?: ReadFileOptions): Promise<string | Buffer>;
+  readFile(options?: ReadFileOptions): Promise<string | Buffer> {
+    return this.run('readFile', async () => {
+      const o = optionsObject(options);
+      checkEncoding(o.encoding);
+      checkAborted(o.signal);
+      if (!this.flags.read) throw badDescriptor('read');
+      const buf = await this.atCursor(async (p) => {
+        const got = await this.readToEnd(p, o.signal);
+        return [got, p + got.length];
+      });
+      checkAborted(o.signal);
+      return o.encoding && o.encoding !== ('buffer' as string) ? buf.toString(o.encoding) : buf;
+    });
+  }
+
+  private async readToEnd(pos: number, signal?: AbortSignal): Promise<Buffer> {
+    const cell = await this.afsCell();
+    const { status } = await this.ctx.files.fetchStatus(cell, this.fid, this.opts('read', signal));
+    if (status.length - pos > IO_MAX) {
+      const e = new RangeError(`File size (${status.length - pos}) is greater than 2 GiB`) as RangeError & {
+        code: string;
+      };
+      e.code = 'ERR_FS_FILE_TOO_LARGE';
+      throw e;
+    }
+    // A file changed between the calls of a parallel read gives mixed versions: read it again.
+    let parts: Buffer[] = [];
+    for (let attempt = 0; attempt < 3; attempt++) {
+      parts = [];
+      const r = await this.ctx.files.fetchData(
+        cell,
+        this.fid,
+        pos,
+        Number.MAX_SAFE_INTEGER - pos,
+        (c) => void parts.push(Buffer.from(c)),
+        this.opts('read', signal),
+      );
+      this.status = r.status;
+      if (!(r as { dvChanged?: boolean }).dvChanged) break;
+    }
     return Buffer.concat(parts);
   }
 
-  /** Nothing is buffered: every write already reached the server. */
-  async sync(): Promise<void> {}
+  readLines(options?: HandleReadStreamOptions): Interface {
+    return createInterface({ input: this.createReadStream(options), crlfDelay: Number.POSITIVE_INFINITY });
+  }
 
-  async close(): Promise<void> {
-    this.closed = true;
+  createReadStream(options?: HandleReadStreamOptions) {
+    return createHandleReadStream(this, options);
+  }
+
+  createWriteStream(options?: HandleWriteStreamOptions) {
+    return createHandleWriteStream(this, options);
+  }
+
+  /** A web ReadableStream of the bytes from the current position to the end of the file. */
+  readableWebStream(options: { type?: 'bytes' } = {}): ReadableStream<Uint8Array> {
+    if (this.#fd === -1) throw invalidState('The FileHandle is closed');
+    if (this.closing) throw invalidState('The FileHandle is closing');
+    if (this.locked) throw invalidState('The FileHandle is locked');
+    if (options.type !== undefined && typeof options.type !== 'string')
+      throw invalidArgType('options.type', 'of type string', options.type);
+    this.locked = true;
+    const unlock = () => {
+      this.locked = false;
+    };
+    return new ReadableStream({
+      type: 'bytes',
+      autoAllocateChunkSize: 16384,
+      pull: async (controller) => {
+        const req = controller.byobRequest!;
+        const view = req.view!;
+        const n = await this.read(view as Uint8Array, 0, view.byteLength, null);
+        if (n.bytesRead === 0) {
+          unlock();
+          controller.close();
+        }
+        req.respond(n.bytesRead);
+      },
+      cancel: unlock,
+    });
+  }
+
+  // ---------------------------------------------------------------- writing
+
+  /** Store `data` at `pos`, or at the current position (moving it) when null; append mode appends. */
+  private writePlaced(data: Buffer, pos: number | null, syscall: string): Promise<number> {
+    if (!this.flags.write) return Promise.reject(badDescriptor(syscall));
+    if (data.length === 0) return Promise.resolve(0);
+    const store = async (at: number) => {
+      // As Linux does for O_APPEND, every write goes to the end, whatever position it names.
+      this.dirty = true;
+      const r = await storeRange(
+        this.ctx,
+        this.cell,
+        this.fid,
+        this.flags.append ? 'end' : at,
+        data,
+        this.opts(syscall),
+      );
+      this.status = r.status;
+      return r.pos + data.length;
+    };
+    if (pos !== null) return store(pos).then(() => data.length);
+    return this.atCursor(async (p) => [data.length, await store(p)]);
+  }
+
+  write<T extends ArrayBufferView>(
+    buffer: T,
+    offset?: number | null,
+    length?: number | null,
+    position?: number | null,
+  ): Promise<FileWriteResult<T>>;
+  write<T extends ArrayBufferView>(
+    buffer: T,
+    options?: { offset?: number; length?: number; position?: number | null },
+  ): Promise<FileWriteResult<T>>;
+  write(
+    data: string,
+    position?: number | null,
+    encoding?: BufferEncoding | null,
+  ): Promise<FileWriteResult<string>>;
+  write(
+    data: unknown,
+    offsetOrOptions?: unknown,
+    length?: unknown,
+    position?: unknown,
+  ): Promise<FileWriteResult<unknown>> {
+    return this.run('write', async () => {
+      if (isArrayBufferView(data)) {
+        if (data.byteLength === 0) return { bytesWritten: 0, buffer: data };
+        let offset = offsetOrOptions;
+        if (offset !== null && typeof offset === 'object') {
+          const o = offset as { offset?: number; length?: number; position?: number | null };
+          offset = o.offset ?? 0;
+          length = o.length ?? data.byteLength - (offset as number);
+          position = o.position ?? null;
+        }
+        if (offset == null) offset = 0;
+        else validateInteger(offset, 'offset', 0);
+        if (typeof length !== 'number') length = data.byteLength - (offset as number);
+        checkWriteRange(offset as number, length as number, data.byteLength);
+        const bytes = viewBytes(data, offset as number, length as number);
+        const bytesWritten = await this.writePlaced(bytes, positionOf(position), 'write');
+        return { bytesWritten, buffer: data };
+      }
+      if (typeof data !== 'string')
+        throw invalidArgType(
+          'buffer',
+          'of type string or an instance of Buffer, TypedArray, or DataView',
+          data,
+        );
+      // write(string, position, encoding): an unknown encoding is utf8, as in Node's binding.
+      const enc = typeof length === 'string' && Buffer.isEncoding(length) ? length : 'utf8';
+      if (enc.toLowerCase() === 'hex' && data.length % 2 !== 0)
+        throw invalidArgValue('encoding', length, `is invalid for data of length ${data.length}`);
+      const bytesWritten = await this.writePlaced(
+        Buffer.from(data, enc),
+        positionOf(offsetOrOptions),
+        'write',
+      );
+      return { bytesWritten, buffer: data };
+    });
+  }
+
+  writev<T extends ArrayBufferView[]>(
+    buffers: T,
+    position?: number | null,
+  ): Promise<{ bytesWritten: number; buffers: T }> {
+    return this.run('writev', async () => {
+      validateBufferArray(buffers);
+      const data = Buffer.concat(buffers.map((b) => viewBytes(b)));
+      const bytesWritten = await this.writePlaced(data, positionOf(position), 'write');
+      return { bytesWritten, buffers };
+    });
+  }
+
+  /**
+   * Write `data` from the current position on (node:fs: a handle's writeFile neither truncates nor
+   * rewinds). Strings, bytes, and iterables or async iterables (streams) of either.
+   */
+  writeFile(data: WriteFileData, options?: WriteFileOptions): Promise<void> {
+    return this.run('writeFile', () => this.writeAll(data, options));
+  }
+
+  /** The same as writeFile() on a handle: the mode and flags are the handle's own. */
+  appendFile(data: WriteFileData, options?: WriteFileOptions): Promise<void> {
+    return this.run('writeFile', () => this.writeAll(data, options));
+  }
+
+  private async writeAll(data: WriteFileData, options: WriteFileOptions): Promise<void> {
+    const o = optionsObject(options);
+    checkEncoding(o.encoding);
+    const enc = (o.encoding || 'utf8') as BufferEncoding;
+    if (!isArrayBufferView(data) && !isCustomIterable(data) && typeof data !== 'string')
+      throw invalidArgType('data', 'of type string or an instance of Buffer, TypedArray, or DataView', data);
+    checkAborted(o.signal);
+    const put = async (chunk: unknown) => {
+      const bytes = isArrayBufferView(chunk)
+        ? viewBytes(chunk)
+        : typeof chunk === 'string'
+          ? Buffer.from(chunk, enc)
+          : undefined;
+      if (!bytes)
+        throw invalidArgType(
+          'data',
+          'of type string or an instance of Buffer, TypedArray, or DataView',
+          chunk,
+        );
+      await this.writePlaced(bytes, null, 'write');
+      checkAborted(o.signal);
+    };
+    if (!isCustomIterable(data)) return put(data);
+    for await (const chunk of data as AsyncIterable<unknown>) {
+      checkAborted(o.signal);
+      await put(chunk);
+    }
+  }
+
+  async truncate(len: number = 0): Promise<void> {
+    return this.run('ftruncate', async () => {
+      validateInteger(len, 'len');
+      if (!this.flags.write)
+        throw new AfsError('EINVAL', 'EINVAL: invalid argument, ftruncate', { syscall: 'ftruncate' });
+      this.dirty = true;
+      this.status = await storeLength(
+        this.ctx,
+        this.cell,
+        this.fid,
+        Math.max(0, len),
+        this.opts('ftruncate'),
+      );
+    });
+  }
+
+  // ---------------------------------------------------------------- status
+
+  stat(options?: { bigint?: false }): Promise<AfsStats>;
+  stat(options?: { bigint?: boolean }): Promise<AfsStats> {
+    return this.run('fstat', async () => {
+      void options;
+      const cell = await this.afsCell();
+      this.status = (await this.ctx.files.fetchStatus(cell, this.fid, this.opts('fstat'))).status;
+      return new AfsStats(this.cell, this.fid, this.status);
+    });
+  }
+
+  private async storeStatus(syscall: string, set: Parameters<typeof storeStatus>[0]): Promise<void> {
+    const cell = await this.afsCell();
+    const r = await this.ctx.files.call(
+      cell,
+      this.fid.volume,
+      FS.StoreStatus,
+      { fid: this.fid, storeStatus: storeStatus(set) },
+      this.opts(syscall),
+    );
+    this.status = r.status;
+  }
+
+  chmod(mode: number | string): Promise<void> {
+    return this.run('fchmod', async () => {
+      const m = parseFileMode(mode, 'mode');
+      await this.storeStatus('fchmod', { mode: m & 0o7777 });
+    });
+  }
+
+  /** Owners are PTS ids; -1 leaves one unchanged. Only a system:administrators member may give files away. */
+  chown(uid: number, gid: number): Promise<void> {
+    return this.run('fchown', async () => {
+      validateInteger(uid, 'uid', -1, 2 ** 32 - 1);
+      validateInteger(gid, 'gid', -1, 2 ** 32 - 1);
+      const set: { owner?: number; group?: number } = {};
+      if (uid !== -1) set.owner = uid;
+      if (gid !== -1) set.group = gid;
+      if (set.owner === undefined && set.group === undefined) return;
+      try {
+        await this.storeStatus('fchown', set);
+      } catch (e) {
+        // The file server refuses with EACCES; chown(2) says EPERM for the same case.
+        if (!(e instanceof AfsError && e.code === 'EACCES')) throw e;
+        throw new AfsError('EPERM', 'EPERM: operation not permitted, fchown', {
+          syscall: 'fchown',
+          afsCode: e.afsCode,
+          afsName: e.afsName,
+          cause: e,
+        });
+      }
+    });
+  }
+
+  /** AFS keeps one time, the modification time, in whole seconds; atime is not stored. */
+  utimes(atime: Date | number | string, mtime: Date | number | string): Promise<void> {
+    return this.run('futimes', async () => {
+      toUnixSeconds(atime, 'atime');
+      const t = Math.floor(toUnixSeconds(mtime, 'mtime'));
+      if (t < 0 || t > 0xffffffff)
+        throw new AfsError('EINVAL', 'EINVAL: invalid argument, futime (AFS keeps times from 1970 to 2106)', {
+          syscall: 'futime',
+        });
+      await this.storeStatus('futime', { modTime: t });
+    });
+  }
+
+  /**
+   * Every write issued before this call has reached the file server (and, if this handle wrote,
+   * the server is asked to fsync the file).
+   */
+  sync(): Promise<void> {
+    return this.run('fsync', () => this.flush('fsync'));
+  }
+
+  datasync(): Promise<void> {
+    return this.run('fdatasync', () => this.flush('fdatasync'));
+  }
+
+  private async flush(syscall: string): Promise<void> {
+    await Promise.allSettled([...this.inflight]);
+    await this.cursor;
+    if (!this.dirty) return;
+    this.dirty = false;
+    this.status = await storeSync(this.ctx, this.cell, this.fid, this.opts(syscall));
+  }
+
+  // ---------------------------------------------------------------- closing
+
+  /** Emits 'close' at once; resolves when the operations already started have finished. */
+  close(): Promise<void> {
+    if (this.#fd === -1) return this.closing ?? Promise.resolve();
+    this.#fd = -1;
+    const closing = Promise.allSettled([...this.inflight]).then(() => {
+      if (this.closing === closing) this.closing = undefined;
+    });
+    this.closing = closing;
+    this.emit('close');
+    return closing;
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
+}
+
+function invalidState(message: string): Error {
+  const e = new Error(`Invalid state: ${message}`) as Error & { code: string };
+  e.code = 'ERR_INVALID_STATE';
+  return e;
+}
+
+function checkReadRange(offset: number, length: number, size: number): void {
+  if (length < 0) throw outOfRangeErr('length', '>= 0', length);
+  if (offset + length > size) throw outOfRangeErr('length', `<= ${size - offset}`, length);
+}
+
+function checkWriteRange(offset: number, length: number, size: number): void {
+  if (offset > size) throw outOfRangeErr('offset', `<= ${size}`, offset);
+  if (length > size - offset) throw outOfRangeErr('length', `<= ${size - offset}`, length);
+  if (length < 0) throw outOfRangeErr('length', '>= 0', length);
+  validateInteger(length, 'length', 0, 2 ** 31 - 1);
 }

@@ -645,7 +645,7 @@ export class AfsFs {
           path: shown(path),
         });
       }
-      return new AfsFileHandle(this, this.ctx, f.cell, f.fid, f.status, fl, shown(path));
+      return new AfsFileHandle(this.ctx, f.cell, f.fid, f.status, fl, shown(path));
     }
     const f = await this.createOrOpen(path, fl, mode, o.signal);
     let status = f.status;
@@ -663,7 +663,7 @@ export class AfsFs {
         )
       ).status;
     }
-    return new AfsFileHandle(this, this.ctx, f.cell, f.fid, status, fl, shown(path));
+    return new AfsFileHandle(this.ctx, f.cell, f.fid, status, fl, shown(path));
   }
 
   createReadStream(path: PathLike, o: ReadStreamOptions = {}) {

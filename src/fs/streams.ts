@@ -1,6 +1,12 @@
 // Readable and Writable streams over AFS files, with backpressure: reads fetch one chunk ahead,
 // writes gather up to a chunk and store it in one StoreData64 call.
 
+import {
+  createReadStream as nodeCreateReadStream,
+  createWriteStream as nodeCreateWriteStream,
+  type ReadStream,
+  type WriteStream,
+} from 'node:fs';
 import { Readable, Writable } from 'node:stream';
 import type { AfsFileHandle } from './handle.js';
 import type { AfsFs, PathLike } from './promises.js';
@@ -36,7 +42,7 @@ export function createReadStream(fs: AfsFs, path: PathLike, o: ReadStreamOptions
         const n = Math.min(chunk, stop - p);
         if (n <= 0) return Promise.resolve(Buffer.alloc(0));
         const b = Buffer.allocUnsafe(n);
-        return h.read(b, 0, n, p, o.signal).then((r) => b.subarray(0, r.bytesRead));
+        return h.readAt(b, p, o.signal).then((got) => b.subarray(0, got));
       };
       ahead = read(pos);
       for (;;) {
@@ -72,7 +78,7 @@ export function createWriteStream(fs: AfsFs, path: PathLike, o: WriteStreamOptio
     const data = pending.length === 1 ? pending[0]! : Buffer.concat(pending);
     pending = [];
     pendingLen = 0;
-    await h.write(data, 0, data.length, pos, o.signal);
+    await h.write(data, 0, data.length, pos);
     pos += data.length;
   };
   return new Writable({
@@ -97,4 +103,83 @@ export function createWriteStream(fs: AfsFs, path: PathLike, o: WriteStreamOptio
       cb(err);
     },
   });
+}
+
+// ---------------------------------------------------------------- streams of a FileHandle
+
+export interface HandleReadStreamOptions {
+  encoding?: BufferEncoding | null;
+  autoClose?: boolean;
+  emitClose?: boolean;
+  start?: number;
+  end?: number;
+  highWaterMark?: number;
+  signal?: AbortSignal;
+}
+
+export interface HandleWriteStreamOptions {
+  encoding?: BufferEncoding | null;
+  autoClose?: boolean;
+  emitClose?: boolean;
+  start?: number;
+  highWaterMark?: number;
+  flush?: boolean;
+  signal?: AbortSignal;
+}
+
+type Done<T = void> = (err: Error | null, value?: T, extra?: unknown) => void;
+
+/**
+ * The descriptor operations node:fs's own ReadStream and WriteStream call (their `fs` option), done
+ * by the handle: the streams keep every Node rule (start/end checks, highWaterMark, encoding,
+ * autoClose, signal, events) and the bytes go through AFS.
+ */
+function handleOps(h: AfsFileHandle) {
+  const settle = <T>(p: Promise<T>, cb: (err: Error | null, value?: T) => void) =>
+    void p.then(
+      (v) => cb(null, v),
+      (e: Error) => cb(e),
+    );
+  return {
+    read(_fd: number, buf: Buffer, off: number, len: number, pos: number | null, cb: Done<number>) {
+      h.read(buf, off, len, pos).then(
+        (r) => cb(null, r.bytesRead, buf),
+        (e: Error) => cb(e),
+      );
+    },
+    write(_fd: number, buf: Buffer, off: number, len: number, pos: number | null, cb: Done<number>) {
+      h.write(buf, off, len, pos).then(
+        (r) => cb(null, r.bytesWritten, buf),
+        (e: Error) => cb(e),
+      );
+    },
+    writev(_fd: number, bufs: Buffer[], pos: number | null, cb: Done<number>) {
+      h.writev(bufs, pos).then(
+        (r) => cb(null, r.bytesWritten, bufs),
+        (e: Error) => cb(e),
+      );
+    },
+    fsync(_fd: number, cb: Done) {
+      settle(h.sync(), cb);
+    },
+    close(_fd: number, cb: Done) {
+      settle(h.close(), cb);
+    },
+    open(_path: string, _flags: string, _mode: number, cb: Done<number>) {
+      cb(null, h.fd);
+    },
+  };
+}
+
+/** fileHandle.createReadStream(): reads from `start` (or the current position), closes the handle at the end unless autoClose is false. */
+export function createHandleReadStream(h: AfsFileHandle, o: HandleReadStreamOptions = {}): ReadStream {
+  const s = nodeCreateReadStream(null as unknown as string, { ...o, fd: h.fd, fs: handleOps(h) } as never);
+  h.once('close', () => s.close());
+  return s;
+}
+
+export function createHandleWriteStream(h: AfsFileHandle, o: HandleWriteStreamOptions = {}): WriteStream {
+  const s = nodeCreateWriteStream(null as unknown as string, { ...o, fd: h.fd, fs: handleOps(h) } as never);
+  h.once('close', () => s.close());
+  return s;
 }
