@@ -5,13 +5,20 @@
 
 import { callRpc, type RpcOptions } from '../rpc/client.js';
 import type { AnyRpcDef, ArgsIn, ResultOf } from '../rpc/define.js';
-import { AfsError } from '../rpc/errors.js';
+import { AfsError, RXGEN_OPCODE } from '../rpc/errors.js';
 import { FS, LOCK_READ, LOCK_WRITE } from '../rpc/fs.js';
 import type { AFSCallBack, AFSFetchStatus, AFSFid, AFSStoreStatus } from '../rpc/types.js';
+import type { CallTimeouts } from '../rx/call.js';
 import type { RxEndpoint } from '../rx/endpoint.js';
 import type { SecurityClass } from '../rx/security/types.js';
 import type { Cell } from './cell.js';
-import { type FetchResult, fetchRange, storeData } from './fsclient.js';
+import {
+  DataVersionChangedError,
+  type FetchResult,
+  fetchRange,
+  storeData,
+  type VersionPin,
+} from './fsclient.js';
 import { type Attempt, type RotateOptions, rotate, withVolume } from './rotate.js';
 import { CHUNK_SIZE, type VnodeCache } from './vcache.js';
 
@@ -20,8 +27,6 @@ export interface OpOptions {
   syscall?: string;
   path?: string;
 }
-
-const RXGEN_OPCODE = -455;
 
 export class FileService {
   constructor(
@@ -34,6 +39,8 @@ export class FileService {
     readonly cache?: VnodeCache,
     /** Maps a failure for a cell (a dead token becomes "run tsafs login" and is not used again). */
     private readonly onFailure?: (cell: string, e: unknown) => unknown,
+    /** Rx timeouts of file-server calls, over rotation's defaults. */
+    private readonly timeouts?: Partial<CallTimeouts>,
   ) {}
 
   private guard<T>(cell: Cell, p: Promise<T>): Promise<T> {
@@ -54,6 +61,7 @@ export class FileService {
       signal: this.signal(o),
       syscall: o.syscall,
       path: o.path,
+      timeouts: this.timeouts,
       readOnly: volumeName.endsWith('.readonly') || volumeName.endsWith('.backup'),
     };
   }
@@ -185,36 +193,51 @@ export class FileService {
         };
       }
     }
+    // One read, however many attempts: an attempt after a failure resumes at the first byte not
+    // yet delivered, and only from a reply of the same data version as the bytes delivered.
+    const pin: VersionPin = {};
+    let delivered = 0;
+    // Collect whole chunks as they pass, when the read starts on a chunk boundary.
+    const collect = c && pos % CHUNK_SIZE === 0 ? new ChunkCollector(pos / CHUNK_SIZE) : undefined;
+    const deliver = (b: Buffer) => {
+      delivered += b.length;
+      collect?.add(b);
+      return sink(b);
+    };
     return this.guard(
       cell,
       withVolume(cell, fid.volume, (v) =>
         rotate(
           v,
           async (a) => {
-            const snap = c?.snapshot(cell.name, fid, this.serverKey(cell, a));
-            // Collect whole chunks as they pass, when the read starts on a chunk boundary.
-            const collect = c && pos % CHUNK_SIZE === 0 ? new ChunkCollector(pos / CHUNK_SIZE) : undefined;
-            const r = await fetchRange(
-              this.ep,
-              a.target,
-              fid,
-              pos,
-              length,
-              (b) => {
-                collect?.add(b);
-                return sink(b);
-              },
-              { ...this.rpcOpts(a, o), parallel: o.parallel, chunkSize: o.chunkSize },
-            );
-            if (c) {
-              c.install(cell.name, fid, r.status, r.callback, snap);
-              if (collect && !r.dvChanged) {
-                const atEof = pos + r.total >= r.status.length;
-                for (const [idx, buf] of collect.finish(atEof))
-                  c.putChunk(cell.name, fid, r.status.dataVersion, idx, buf);
+            for (let restarts = 0; ; restarts++) {
+              const snap = c?.snapshot(cell.name, fid, this.serverKey(cell, a));
+              let r: FetchResult & { total: number };
+              try {
+                r = await fetchRange(this.ep, a.target, fid, pos + delivered, length - delivered, deliver, {
+                  ...this.rpcOpts(a, o),
+                  parallel: o.parallel,
+                  chunkSize: o.chunkSize,
+                  pin,
+                });
+              } catch (e) {
+                // Nothing handed on yet: the read can start over at the new version.
+                if (e instanceof DataVersionChangedError && delivered === 0 && restarts < 3) {
+                  pin.dataVersion = undefined;
+                  continue;
+                }
+                throw e;
               }
+              if (c) {
+                c.install(cell.name, fid, r.status, r.callback, snap);
+                if (collect) {
+                  const atEof = pos + delivered >= r.status.length;
+                  for (const [idx, buf] of collect.finish(atEof))
+                    c.putChunk(cell.name, fid, r.status.dataVersion, idx, buf);
+                }
+              }
+              return { ...r, total: delivered };
             }
-            return r;
           },
           this.rotateOpts(o, v.name, cell.name),
         ),

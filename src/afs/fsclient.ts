@@ -1,17 +1,16 @@
 // File-server data transfer with the 64-bit RPCs and their 32-bit fallbacks: a server that
 // answers RXGEN_OPCODE to FetchData64/StoreData64 is remembered and gets FetchData/StoreData, but
 // never an offset or end at 2^31 or beyond (OpenAFS reads those fields as signed).
-// Whole-file reads run several FetchData64 calls at once over the connection's channels.
+// Whole-file reads run several FetchData64 calls at once over the connection's channels. Bytes of
+// a call are handed on only once its reply has shown their data version, so one read never mixes
+// the bytes of two versions (a dead call's bytes, whose version is unknown, are never delivered).
 
 import { fetchRpc, type RpcOptions, type RpcTarget, storeRpc } from '../rpc/client.js';
-import { AfsError } from '../rpc/errors.js';
+import { AfsError, RXGEN_OPCODE } from '../rpc/errors.js';
 import { FS } from '../rpc/fs.js';
 import type { AFSCallBack, AFSFetchStatus, AFSFid, AFSStoreStatus, AFSVolSync } from '../rpc/types.js';
 import type { RxEndpoint } from '../rx/endpoint.js';
 
-export const FS_PORT = 7000;
-export const FS_SERVICE_ID = 1;
-const RXGEN_OPCODE = -455;
 const MAX_32 = 0x7fffffff;
 
 /** Servers known to lack the 64-bit RPCs, by "host:port". */
@@ -120,8 +119,36 @@ export interface ParallelFetchOptions extends RpcOptions {
 }
 
 /**
+ * The data version of the bytes a read has delivered so far, shared by the attempts of one read:
+ * unset until the first bytes are handed on, then every later reply must carry the same version.
+ */
+export interface VersionPin {
+  dataVersion?: bigint;
+}
+
+/** A reply carried another data version than the bytes already delivered: the file changed. */
+export class DataVersionChangedError extends AfsError {
+  constructor(
+    readonly expected: bigint,
+    readonly got: bigint,
+    opts: { syscall?: string; path?: string; server?: string } = {},
+  ) {
+    super(
+      'ESTALE',
+      `ESTALE: the file changed while being read (data version ${expected}, then ${got} ` +
+        `from ${opts.server ?? 'the server'})` +
+        (opts.syscall ? `, ${opts.syscall}` : '') +
+        (opts.path ? ` '${opts.path}'` : ''),
+      { syscall: opts.syscall, path: opts.path },
+    );
+  }
+}
+
+/**
  * Read [pos, pos+length) with several calls in flight; `sink` sees the bytes in order. Stops early
  * at end of file (a call that returns fewer bytes than asked). Returns the last call's result.
+ * Each call's bytes are held until its reply is in and its data version equals `pin`'s (set by
+ * the first reply when unset); a different version throws DataVersionChangedError undelivered.
  */
 export async function fetchRange(
   ep: RxEndpoint,
@@ -130,29 +157,41 @@ export async function fetchRange(
   pos: number,
   length: number,
   sink: (chunk: Buffer) => void | Promise<void>,
-  opts: ParallelFetchOptions = {},
-): Promise<FetchResult & { total: number; dvChanged: boolean }> {
+  opts: ParallelFetchOptions & { pin?: VersionPin } = {},
+): Promise<FetchResult & { total: number }> {
   const chunk = opts.chunkSize ?? 4 << 20;
   const parallel = Math.max(1, opts.parallel ?? 4);
-  // The first call tells us the file's length; the rest are sized to it.
+  const pin = opts.pin ?? {};
   let total = 0;
+  const deliver = async (r: FetchResult, pieces: Buffer[]) => {
+    const dv = r.status.dataVersion;
+    if (pin.dataVersion === undefined) pin.dataVersion = dv;
+    else if (pin.dataVersion !== dv)
+      throw new DataVersionChangedError(pin.dataVersion, dv, {
+        syscall: opts.syscall,
+        path: opts.path,
+        server: `${t.host}:${t.port}`,
+      });
+    for (const p of pieces) {
+      total += p.length;
+      await sink(p);
+    }
+  };
+  // The first call tells us the file's length; the rest are sized to it.
   const n0 = Math.min(chunk, length);
-  const first = await fetchData(
-    ep,
-    t,
-    fid,
-    pos,
-    n0,
-    (c) => {
-      total += c.length;
-      return sink(c);
-    },
-    opts,
-  );
-  if (first.length < n0) return { ...first, total, dvChanged: false };
+  const firstPieces: Buffer[] = [];
+  const first = await fetchData(ep, t, fid, pos, n0, (c) => void firstPieces.push(c), opts);
+  await deliver(first, firstPieces);
+  if (first.length < n0) return { ...first, total };
   length = Math.min(length, Math.max(first.status.length - pos, n0));
   let next = n0;
-  if (next >= length) return { ...first, total, dvChanged: false };
+  if (next >= length) return { ...first, total };
+  // Calls still in flight when one fails are cancelled with it.
+  const stop = new AbortController();
+  const slotOpts = {
+    ...opts,
+    signal: opts.signal ? AbortSignal.any([opts.signal, stop.signal]) : stop.signal,
+  };
   // Several calls at once; each buffers its chunk, delivered strictly in order.
   type Slot = { asked: number; pieces: Buffer[]; done: Promise<FetchResult> };
   const slots: Slot[] = [];
@@ -165,7 +204,7 @@ export async function fetchRange(
     const slot: Slot = {
       asked: n,
       pieces,
-      done: fetchData(ep, t, fid, pos + off, n, (c) => void pieces.push(c), opts),
+      done: fetchData(ep, t, fid, pos + off, n, (c) => void pieces.push(c), slotOpts),
     };
     // Avoid unhandled rejections for slots we abandon after an earlier failure.
     slot.done.catch(() => {});
@@ -176,19 +215,17 @@ export async function fetchRange(
     if (s) slots.push(s);
   }
   let last: FetchResult = first;
-  // Calls made one after another may straddle a change to the file: callers must not mix versions.
-  let dvChanged = false;
-  while (slots.length) {
-    const s = slots.shift()!;
-    last = await s.done;
-    if (last.status.dataVersion !== first.status.dataVersion) dvChanged = true;
-    for (const p of s.pieces) {
-      total += p.length;
-      await sink(p);
+  try {
+    while (slots.length) {
+      const s = slots.shift()!;
+      last = await s.done;
+      await deliver(last, s.pieces);
+      if (last.length < s.asked) break; // end of file: later slots hold nothing
+      const n = launch();
+      if (n) slots.push(n);
     }
-    if (last.length < s.asked) break; // end of file: later slots hold nothing
-    const n = launch();
-    if (n) slots.push(n);
+  } finally {
+    if (slots.length) stop.abort(new Error('an earlier part of the read ended it'));
   }
-  return { ...last, total, dvChanged };
+  return { ...last, total };
 }

@@ -5,6 +5,7 @@
 
 import { type Acl, formatAcl, parseAcl } from '../afs/acl.js';
 import { AfsDirectory } from '../afs/dir.js';
+import { DataVersionChangedError } from '../afs/fsclient.js';
 import { formatMountPoint } from '../afs/mountpoint.js';
 import { type Frame, MAX_DIR_BYTES, walk, walkParent } from '../afs/path.js';
 import { AfsError } from '../rpc/errors.js';
@@ -478,18 +479,22 @@ export class AfsFs {
     }
     const cell = await this.ctx.cell(f.cell);
     let parts: Buffer[] = [];
-    // A file changed between the calls of a parallel read gives mixed versions: read it again.
-    for (let attempt = 0; attempt < 3; attempt++) {
+    // The file changed on the server during the read: the bytes so far are ours alone, read again.
+    for (let attempt = 0; ; attempt++) {
       parts = [];
-      const r = await this.ctx.files.fetchData(
-        cell,
-        f.fid,
-        0,
-        Number.MAX_SAFE_INTEGER,
-        (c) => void parts.push(c),
-        this.opts('read', path, opts.signal),
-      );
-      if (!(r as { dvChanged?: boolean }).dvChanged) break;
+      try {
+        await this.ctx.files.fetchData(
+          cell,
+          f.fid,
+          0,
+          Number.MAX_SAFE_INTEGER,
+          (c) => void parts.push(c),
+          this.opts('read', path, opts.signal),
+        );
+        break;
+      } catch (e) {
+        if (!(e instanceof DataVersionChangedError) || attempt >= 2) throw e;
+      }
     }
     const buf = Buffer.concat(parts);
     return opts.encoding && opts.encoding !== 'buffer' ? buf.toString(opts.encoding) : buf;

@@ -62,6 +62,8 @@ export class FakeAbort extends Error {
   }
 }
 
+const FETCH_PIECE = 256 << 10;
+
 const key = (f: AFSFid) => `${f.volume}.${f.vnode}.${f.unique}`;
 const ENOENT = 2;
 const ENOTDIR = 20;
@@ -106,6 +108,10 @@ export class FakeFileServer {
   /** File bytes (and directory blobs) by "volume.vnode.unique". */
   readonly files = new Map<string, Buffer>();
   readonly acls = new Map<string, Buffer>();
+  /** The data version of files without their own (a test bumps it to stage a changed file). */
+  dataVersion = 1n;
+  /** Called after each piece of FetchData payload is written, with the payload bytes sent so far. */
+  onFetchProgress: ((sent: number) => void) | undefined;
   private readonly meta = new Map<string, VnodeMeta>();
   private readonly scripts = new Map<string, Hostile>();
   private nextVnode = new Map<number, number>();
@@ -233,7 +239,7 @@ export class FakeFileServer {
       fileType: m?.type ?? FILE_TYPE_FILE,
       linkCount: m?.type === FILE_TYPE_DIRECTORY ? 2 : 1,
       length: len,
-      dataVersion: m?.dataVersion ?? 1n,
+      dataVersion: m?.dataVersion ?? this.dataVersion,
       author: 0,
       owner: 0,
       callerAccess: 0x7f,
@@ -327,8 +333,13 @@ export class FakeFileServer {
         const w = new XdrWriter(8);
         def.fetchLength!.encode(w, announce);
         await call.write(w.finish());
-        if (send === bytes.length) await call.write(bytes);
-        else await stream(call, send);
+        if (send === bytes.length) {
+          // In pieces, so a test can stop the server part-way through a transfer.
+          for (let off = 0; off < bytes.length; off += FETCH_PIECE) {
+            await call.write(bytes.subarray(off, off + FETCH_PIECE));
+            this.onFetchProgress?.(Math.min(off + FETCH_PIECE, bytes.length));
+          }
+        } else await stream(call, send);
         await this.reply(call, def, { status: this.status(a.fid), callback: promise, volSync }, h);
         return;
       }
