@@ -1,8 +1,8 @@
-// One Rx call, client or server side: the send queue with its window, retransmission and
-// congestion control; reassembly and ACK generation on the receive side; keepalive pings, dead-peer
-// detection, hard and idle deadlines and cancellation. All of a call's timing runs on one timer.
+// One Rx call, client or server side. The call owns a send queue (window, retransmission) and a
+// receive queue (reassembly, flow control); it adds the stream API the application uses, the ACKs
+// and pings it sends, completion, and one timer for every deadline: keepalive, dead peer, hard and
+// idle deadlines, delayed ACKs, retransmission and cancellation.
 
-import { Congestion } from './congestion.js';
 import {
   RX_CALL_DEAD,
   RX_CALL_TIMEOUT,
@@ -14,18 +14,18 @@ import {
 import {
   type AckBody,
   AckReason,
-  buildJumbogram,
+  encodeAbortCode,
   encodeAck,
   Flags,
-  HEADER_SIZE,
-  JUMBO_DATA_SIZE,
-  MAX_ACKS,
   type Packet,
   type PacketHeader,
   PacketType,
 } from './packet.js';
 import type { RxPeer } from './peer.js';
+import { Arrival, ReceiveQueue } from './receive-queue.js';
 import type { ConnSecurity } from './security/types.js';
+import { SendQueue } from './send-queue.js';
+import type { RxTuning } from './tuning.js';
 
 export interface CallTimeouts {
   /** No packet at all from the peer for this long: RX_CALL_DEAD. */
@@ -38,6 +38,9 @@ export interface CallTimeouts {
 
 export const DEFAULT_TIMEOUTS: CallTimeouts = { deadTime: 30_000, hardDeadline: 0, idleTimeout: 0 };
 
+/** Unproven peers get at most one reachability ping per this many ms, each provoked by a packet of theirs. */
+const PROOF_PING_INTERVAL = 1000;
+
 /** What a call needs from its connection and endpoint. */
 export interface CallHost {
   readonly epoch: number;
@@ -49,39 +52,13 @@ export interface CallHost {
   readonly isClient: boolean;
   readonly tuning: RxTuning;
   nextSerial(n?: number): number;
+  /** Whether a serial is one this connection has sent (an ACK naming it proves the peer hears us). */
+  sentSerial(serial: number): boolean;
   transmit(header: PacketHeader, body: Buffer | null): void;
   transmitRaw(datagram: Buffer): void;
+  maySend(bytes: number): boolean;
   callEnded(call: RxCall): void;
   countRetransmit(n: number): void;
-}
-
-export interface RxTuning {
-  /** Our receive window, advertised in every ACK (OpenAFS caps its own at 32). */
-  rwind: number;
-  /** Largest packet we accept, advertised as maxMTU. */
-  maxMTU: number;
-  /** Largest packet we send (header included), before the peer's limit. */
-  maxSendMTU: number;
-  /** Sub-packets per jumbogram we accept (advertised) — 1 asks peers not to send any. */
-  jumboRecv: number;
-  /** Whether we send jumbograms to peers that advertise them. */
-  jumboSend: boolean;
-  /** ACK after this many unacknowledged DATA packets. */
-  ackEvery: number;
-  /** Otherwise ACK after this delay (ms). */
-  ackDelay: number;
-}
-
-interface TxPacket {
-  seq: number;
-  flags: number;
-  cksum: number;
-  payload: Buffer;
-  sentAt: number;
-  serial: number;
-  sendCount: number;
-  acked: boolean;
-  nacks: number;
 }
 
 type Waiter = { resolve: () => void; reject: (e: Error) => void };
@@ -96,46 +73,31 @@ export class RxCall {
   /** Set by the application (e.g. the opcode) for diagnostics. */
   label = '';
 
-  // Send side.
-  private tq: TxPacket[] = [];
-  private tqHead = 0; // index of first packet not hard-acked
-  private txNext = 0; // index of first never-sent packet
-  private nextSeq = 1;
-  private pending: Buffer[] = [];
-  private pendingLen = 0;
-  private sendEnded = false;
-  private sendDone = false; // every packet of ours hard-acked (or implicitly, by the reply)
-  private readonly cc: Congestion;
-  private rtoBackoff = 1;
-  private recoverySeq = 0;
+  private readonly tx: SendQueue;
+  private readonly rx: ReceiveQueue;
+  /** Largest number of bytes the peer's side may carry (server calls: the request bound). */
+  private receiveLimit = Number.POSITIVE_INFINITY;
+  private overLimitCode = RX_PROTOCOL_ERROR;
   private writeWaiters: Waiter[] = [];
-  bytesSent = 0;
-
-  // Receive side.
-  private rq = new Map<number, Buffer>();
-  private rnext = 1; // next seq to deliver
-  private rhighest = 0;
-  private rlast = 0; // seq of the LAST packet, 0 until seen
-  private recvDone = false;
-  private readable: Buffer[] = [];
-  private readableLen = 0;
   private readWaiters: Waiter[] = [];
+  private readonly doneWaiters: Waiter[] = [];
+
+  // ACK state.
   private unacked = 0;
   private ackSerial = 0;
-  private lastRecvSeq = 0;
-  bytesReceived = 0;
+  /** firstPacket of the last ACK sent: reading far past it tells a window-bound sender to go on. */
+  private ackedFirst = 1;
 
   // Timing: one timer for every deadline of this call.
   private lastHeard: number;
   private lastProgress: number;
+  private busySince = 0;
   private ackDue = 0;
   private pingDue = 0;
-  private resendDue = 0;
   private timer: NodeJS.Timeout | undefined;
   private timerDue = 0;
   private pingSerial = 0;
   private pingSentAt = 0;
-  private readonly doneWaiters: Waiter[] = [];
   private abortListener: (() => void) | undefined;
 
   constructor(
@@ -147,7 +109,28 @@ export class RxCall {
   ) {
     this.lastHeard = this.startedAt;
     this.lastProgress = this.startedAt;
-    this.cc = new Congestion(Math.min(host.peer.rwind, 16));
+    this.tx = new SendQueue({
+      get peer() {
+        return host.peer;
+      },
+      get tuning() {
+        return host.tuning;
+      },
+      get security() {
+        return host.security;
+      },
+      get isClient() {
+        return host.isClient;
+      },
+      header: (type, seq, serial, flags, cksum) => this.header(type, seq, serial, flags, cksum),
+      nextSerial: (n) => host.nextSerial(n),
+      transmit: (h, body) => host.transmit(h, body),
+      transmitRaw: (d) => host.transmitRaw(d),
+      countRetransmit: (n) => host.countRetransmit(n),
+      maySend: (bytes) => host.maySend(bytes),
+      schedule: () => this.schedule(),
+    });
+    this.rx = new ReceiveQueue(Math.min(host.tuning.rwind, 255));
     if (signal) {
       if (signal.aborted) {
         queueMicrotask(() => this.abortLocal(RX_USER_ABORT, signal.reason));
@@ -167,13 +150,43 @@ export class RxCall {
     return this.host.isClient;
   }
 
+  get bytesSent(): number {
+    return this.tx.bytesSent;
+  }
+
+  get bytesReceived(): number {
+    return this.rx.bytesReceived;
+  }
+
   /** Packets queued and not yet hard-acknowledged (diagnostics, rxdebug). */
   get txQueued(): number {
-    return this.tq.length - this.tqHead;
+    return this.tx.queued;
   }
 
   get rxQueued(): number {
-    return this.rq.size + this.readable.length;
+    return this.rx.queued;
+  }
+
+  /** The seq after the peer's last DATA packet (to re-acknowledge retransmissions after the end). */
+  get receiveNext(): number {
+    return this.rx.nextExpected;
+  }
+
+  /**
+   * Bound what the peer's side may carry: a call that receives more is aborted with `code`.
+   * Server calls are bounded by their service, then by their RPC once the opcode is known.
+   */
+  limitReceive(bytes: number, code: number): void {
+    this.receiveLimit = Math.min(this.receiveLimit, bytes);
+    this.overLimitCode = code;
+    if (this.rx.bytesReceived > this.receiveLimit) this.overLimit();
+  }
+
+  private overLimit(): void {
+    this.abortLocal(
+      this.overLimitCode,
+      new Error(`the peer sent more than the ${this.receiveLimit} bytes this call may carry`),
+    );
   }
 
   // ---------------------------------------------------------------- application side: sending
@@ -181,235 +194,24 @@ export class RxCall {
   /** Queue bytes for sending. Resolves when the send queue has room again (backpressure). */
   write(data: Buffer): Promise<void> {
     if (this.state !== 'active') return Promise.reject(this.error ?? this.closedError());
-    if (this.sendEnded)
+    if (this.tx.ended)
       return Promise.reject(new RxCallError('local-abort', RX_PROTOCOL_ERROR, 'write after end'));
-    if (data.length > 0) {
-      this.pending.push(data);
-      this.pendingLen += data.length;
-      this.packetize(false);
-      this.pump();
-    }
-    if (this.txQueued <= this.queueLimit()) return Promise.resolve();
+    this.tx.write(data, Date.now());
+    if (this.tx.queued <= this.tx.limit) return Promise.resolve();
     return new Promise((resolve, reject) => this.writeWaiters.push({ resolve, reject }));
   }
 
   /** Finish our side of the call (optionally with a last chunk). */
   end(data?: Buffer): Promise<void> {
     if (this.state !== 'active') return Promise.reject(this.error ?? this.closedError());
-    if (this.sendEnded) return Promise.resolve();
-    if (data && data.length > 0) {
-      this.pending.push(data);
-      this.pendingLen += data.length;
-    }
-    this.sendEnded = true;
-    this.packetize(true);
-    this.pump();
+    if (this.tx.ended) return Promise.resolve();
+    this.tx.end(data, Date.now());
     return Promise.resolve();
-  }
-
-  private queueLimit(): number {
-    return Math.max(2 * this.window(), 32);
-  }
-
-  private dataSize(): number {
-    const sec = this.host.security.headerSize + this.host.security.trailerSize;
-    const peer = this.host.peer;
-    // Jumbograms only help a peer that takes no large packets; one that does gets them whole.
-    const bigPackets = peer.heardTrailer && peer.maxMTU >= 2 * (JUMBO_DATA_SIZE + HEADER_SIZE);
-    if (this.host.tuning.jumboSend && peer.maxDgramPackets > 1 && !bigPackets) return JUMBO_DATA_SIZE - sec;
-    const mtu = Math.min(
-      peer.heardTrailer ? peer.maxMTU : JUMBO_DATA_SIZE + HEADER_SIZE,
-      this.host.tuning.maxSendMTU,
-    );
-    return mtu - HEADER_SIZE - sec;
-  }
-
-  /** Cut pending bytes into DATA packets; a partial packet waits for more data or for end(). */
-  private packetize(final: boolean): void {
-    const size = this.dataSize();
-    while (this.pendingLen >= size || (final && (this.pendingLen > 0 || !this.lastQueued()))) {
-      const n = Math.min(size, this.pendingLen);
-      const payload = this.take(n);
-      const last = final && this.pendingLen === 0;
-      this.enqueue(payload, last);
-      if (last) break;
-    }
-  }
-
-  private lastQueued(): boolean {
-    const t = this.tq[this.tq.length - 1];
-    return t !== undefined && (t.flags & Flags.LAST_PACKET) !== 0;
-  }
-
-  private take(n: number): Buffer {
-    if (n === 0) return Buffer.alloc(0);
-    const first = this.pending[0]!;
-    if (first.length === n) {
-      this.pending.shift();
-      this.pendingLen -= n;
-      return first;
-    }
-    if (first.length > n) {
-      this.pending[0] = first.subarray(n);
-      this.pendingLen -= n;
-      return first.subarray(0, n);
-    }
-    const out = Buffer.allocUnsafe(n);
-    let off = 0;
-    while (off < n) {
-      const b = this.pending[0]!;
-      const k = Math.min(b.length, n - off);
-      b.copy(out, off, 0, k);
-      off += k;
-      if (k === b.length) this.pending.shift();
-      else this.pending[0] = b.subarray(k);
-    }
-    this.pendingLen -= n;
-    return out;
-  }
-
-  private enqueue(payload: Buffer, last: boolean): void {
-    const seq = this.nextSeq++;
-    let flags = this.host.isClient ? Flags.CLIENT_INITIATED : 0;
-    if (last) flags |= Flags.LAST_PACKET;
-    const h = this.header(PacketType.Data, seq, 0, flags);
-    const sealed = this.host.security.seal(h, payload);
-    this.tq.push({
-      seq,
-      flags,
-      cksum: sealed.cksum,
-      payload: sealed.payload,
-      sentAt: 0,
-      serial: 0,
-      sendCount: 0,
-      acked: false,
-      nacks: 0,
-    });
-    this.bytesSent += payload.length;
-  }
-
-  private window(): number {
-    return Math.max(1, Math.min(Math.floor(this.cc.cwnd), this.host.peer.rwind, MAX_ACKS));
-  }
-
-  /** Send what the window allows. */
-  private pump(): void {
-    if (this.state !== 'active') return;
-    const first = this.tq[this.tqHead];
-    if (!first) return;
-    const limit = first.seq + this.window();
-    const peer = this.host.peer;
-    const jumbo = this.host.tuning.jumboSend && peer.maxDgramPackets > 1;
-    const now = Date.now();
-    while (this.txNext < this.tq.length) {
-      const p = this.tq[this.txNext]!;
-      if (p.seq >= limit) break;
-      if (jumbo) {
-        // Gather consecutive full-size packets into one datagram.
-        const group: TxPacket[] = [p];
-        while (
-          group.length < peer.maxDgramPackets &&
-          this.txNext + group.length < this.tq.length &&
-          group[group.length - 1]!.payload.length === JUMBO_DATA_SIZE
-        ) {
-          const nx = this.tq[this.txNext + group.length]!;
-          if (nx.seq >= limit) break;
-          group.push(nx);
-        }
-        this.txNext += group.length;
-        this.sendGroup(group, now, limit);
-      } else {
-        this.txNext++;
-        this.sendOne(p, now, p.seq === limit - 1 || this.txNext === this.tq.length);
-      }
-    }
-    if (this.resendDue === 0 && this.txQueued > 0) this.armResend(now);
-  }
-
-  private sendOne(p: TxPacket, now: number, requestAck: boolean): void {
-    p.serial = this.host.nextSerial();
-    p.sentAt = now;
-    p.sendCount++;
-    let flags = p.flags;
-    if (requestAck || p.sendCount > 1) flags |= Flags.REQUEST_ACK;
-    const h = this.header(PacketType.Data, p.seq, p.serial, flags, p.cksum);
-    this.host.transmit(h, p.payload);
-  }
-
-  private sendGroup(group: TxPacket[], now: number, limit: number): void {
-    if (group.length === 1) {
-      const p = group[0]!;
-      this.sendOne(p, now, p.seq === limit - 1 || this.txNext === this.tq.length);
-      return;
-    }
-    const serial0 = this.host.nextSerial(group.length);
-    const parts = group.map((p, i) => {
-      p.serial = (serial0 + i) >>> 0;
-      p.sentAt = now;
-      p.sendCount++;
-      const last = i === group.length - 1;
-      const flags = last ? p.flags | Flags.REQUEST_ACK : p.flags;
-      return { flags, cksum: p.cksum, body: p.payload };
-    });
-    const g0 = group[0]!;
-    const h = this.header(PacketType.Data, g0.seq, serial0, parts[0]!.flags, g0.cksum);
-    const buf = buildJumbogram(h, parts);
-    this.host.transmitRaw(buf);
-  }
-
-  private header(type: number, seq: number, serial: number, flags: number, cksum = 0): PacketHeader {
-    return {
-      epoch: this.host.epoch,
-      cid: (this.host.cid | this.channel) >>> 0,
-      callNumber: this.callNumber,
-      seq,
-      serial,
-      type,
-      flags,
-      userStatus: 0,
-      securityIndex: this.host.securityIndex,
-      cksum,
-      serviceId: this.host.serviceId,
-    };
-  }
-
-  private armResend(now: number): void {
-    this.resendDue = now + this.host.peer.rto * this.rtoBackoff;
-    this.schedule();
-  }
-
-  /** Retransmit everything sent, not acked, and older than the RTO. */
-  private resend(now: number): void {
-    const rto = this.host.peer.rto * this.rtoBackoff;
-    let n = 0;
-    const first = this.tq[this.tqHead];
-    const limit = first ? first.seq + this.window() : 0;
-    for (let i = this.tqHead; i < this.txNext; i++) {
-      const p = this.tq[i]!;
-      if (p.acked || p.seq >= limit) continue;
-      if (now - p.sentAt >= rto - 1) {
-        this.sendOne(p, now, true);
-        n++;
-      }
-    }
-    if (n > 0) {
-      this.host.countRetransmit(n);
-      this.cc.onTimeout();
-      this.rtoBackoff = Math.min(this.rtoBackoff * 2, 64);
-    }
-    this.resendDue = 0;
-    if (this.txQueued > 0) this.armResend(now);
   }
 
   /** After the security handshake: resend at once whatever the server dropped while unauthenticated. */
   kick(): void {
-    if (this.state !== 'active') return;
-    const now = Date.now();
-    for (let i = this.tqHead; i < this.txNext; i++) {
-      const p = this.tq[i]!;
-      if (!p.acked) this.sendOne(p, now, true);
-    }
-    this.pump();
+    if (this.state === 'active') this.tx.kick(Date.now());
   }
 
   // ---------------------------------------------------------------- application side: receiving
@@ -417,13 +219,13 @@ export class RxCall {
   /** The next chunk of incoming data, or null at the end of the peer's side. */
   async read(): Promise<Buffer | null> {
     for (;;) {
-      if (this.readable.length > 0) {
-        const b = this.readable.shift()!;
-        this.readableLen -= b.length;
+      const b = this.rx.read();
+      if (b) {
+        this.consumed();
         return b;
       }
       if (this.error) throw this.error;
-      if (this.recvDone) return null;
+      if (this.rx.complete) return null;
       await new Promise<void>((resolve, reject) => this.readWaiters.push({ resolve, reject }));
     }
   }
@@ -432,34 +234,17 @@ export class RxCall {
   async readExact(n: number): Promise<Buffer> {
     if (n === 0) return Buffer.alloc(0);
     for (;;) {
-      if (this.readableLen >= n) {
-        const first = this.readable[0]!;
-        if (first.length >= n) {
-          const out = first.subarray(0, n);
-          if (first.length === n) this.readable.shift();
-          else this.readable[0] = first.subarray(n);
-          this.readableLen -= n;
-          return out;
-        }
-        const out = Buffer.allocUnsafe(n);
-        let off = 0;
-        while (off < n) {
-          const b = this.readable[0]!;
-          const k = Math.min(b.length, n - off);
-          b.copy(out, off, 0, k);
-          off += k;
-          if (k === b.length) this.readable.shift();
-          else this.readable[0] = b.subarray(k);
-        }
-        this.readableLen -= n;
-        return out;
+      const b = this.rx.readExact(n);
+      if (b) {
+        this.consumed();
+        return b;
       }
       if (this.error) throw this.error;
-      if (this.recvDone) {
+      if (this.rx.complete) {
         throw new RxCallError(
           'local-abort',
           RX_PROTOCOL_ERROR,
-          `reply ended ${n - this.readableLen} bytes short`,
+          `reply ended ${n - this.rx.available} bytes short`,
         );
       }
       await new Promise<void>((resolve, reject) => this.readWaiters.push({ resolve, reject }));
@@ -477,6 +262,13 @@ export class RxCall {
     return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
   }
 
+  /** The reader freed window space: once it is half the window, tell a sender that may be waiting. */
+  private consumed(): void {
+    if (this.state !== 'active' || this.rx.complete) return;
+    if (this.rx.firstUnconsumed - this.ackedFirst >= Math.max(this.host.tuning.rwind >> 1, 1))
+      this.sendAck(AckReason.DELAY, this.ackSerial);
+  }
+
   /** Resolves when the call has completed in both directions; rejects with the call's error. */
   get done(): Promise<void> {
     if (this.state === 'done') return Promise.resolve();
@@ -491,61 +283,48 @@ export class RxCall {
 
   // ---------------------------------------------------------------- packets from the peer
 
-  /** Any packet for this call arrived: the peer is alive. */
-  heard(now: number): void {
-    this.lastHeard = now;
+  /** A server call toward a peer that has not yet shown it receives what we send. */
+  private get awaitingProof(): boolean {
+    return !this.host.isClient && !this.host.peer.proven;
   }
 
   receiveData(p: Packet, payload: Buffer, now: number): void {
     this.lastHeard = now;
+    this.busySince = 0;
     if (this.state !== 'active') return;
-    if (this.host.isClient && !this.sendDone) {
+    if (this.host.isClient && !this.tx.done) {
       // The first reply packet acknowledges our whole request implicitly.
-      if (this.sendEnded && this.pendingLen === 0 && this.txNext === this.tq.length) this.allSent();
+      if (this.tx.allTransmitted) this.sendComplete();
       else {
         this.abortLocal(RX_PROTOCOL_ERROR, new Error('reply data before the request was sent'));
         return;
       }
     }
-    const seq = p.seq;
-    if (seq < this.rnext || this.rq.has(seq)) {
-      this.sendAck(AckReason.DUPLICATE, p.serial);
+    const arrival = this.rx.accept(p.seq, p.flags, payload);
+    switch (arrival) {
+      case Arrival.Duplicate:
+        this.sendAck(AckReason.DUPLICATE, p.serial);
+        return;
+      case Arrival.ExceedsWindow:
+        this.sendAck(AckReason.EXCEEDS_WINDOW, p.serial);
+        return;
+      case Arrival.AfterLast:
+        this.abortLocal(RX_PROTOCOL_ERROR, new Error('DATA after the last packet'));
+        return;
+    }
+    if (this.rx.bytesReceived > this.receiveLimit) {
+      this.overLimit();
       return;
     }
-    if (seq >= this.rnext + Math.max(this.host.tuning.rwind, MAX_ACKS)) {
-      this.sendAck(AckReason.EXCEEDS_WINDOW, p.serial);
-      return;
-    }
-    if (p.flags & Flags.LAST_PACKET) this.rlast = seq;
-    if (this.rlast && seq > this.rlast) {
-      this.abortLocal(RX_PROTOCOL_ERROR, new Error('DATA after the last packet'));
-      return;
-    }
-    const inOrder = seq === this.rnext;
-    this.rq.set(seq, payload);
-    if (seq > this.rhighest) this.rhighest = seq;
-    this.lastRecvSeq = seq;
-    this.bytesReceived += payload.length;
-    let delivered = false;
-    while (this.rq.has(this.rnext)) {
-      const b = this.rq.get(this.rnext)!;
-      this.rq.delete(this.rnext);
-      this.rnext++;
-      if (b.length > 0) {
-        this.readable.push(b);
-        this.readableLen += b.length;
-      }
-      delivered = true;
-    }
-    if (delivered) this.lastProgress = now;
-    if (this.rlast && this.rnext > this.rlast) this.recvDone = true;
+    if (arrival === Arrival.InOrder) this.lastProgress = now;
+    const complete = this.rx.complete;
     this.unacked++;
     this.ackSerial = p.serial;
-    if (this.recvDone) {
+    if (complete) {
       this.sendAck(this.host.isClient ? AckReason.IDLE : AckReason.REQUESTED, p.serial);
     } else if (p.flags & Flags.REQUEST_ACK) {
       this.sendAck(AckReason.REQUESTED, p.serial);
-    } else if (!inOrder) {
+    } else if (arrival === Arrival.OutOfOrder) {
       this.sendAck(AckReason.OUT_OF_SEQUENCE, p.serial);
     } else if (this.unacked >= this.host.tuning.ackEvery) {
       this.sendAck(AckReason.DELAY, p.serial);
@@ -553,7 +332,7 @@ export class RxCall {
       this.ackDue = now + this.host.tuning.ackDelay;
       this.schedule();
     }
-    if (delivered || this.recvDone) this.wakeReaders();
+    if (arrival === Arrival.InOrder) this.wakeReaders();
     this.checkComplete();
   }
 
@@ -567,109 +346,27 @@ export class RxCall {
       this.host.peer.sampleRtt(now - this.pingSentAt);
       this.pingSentAt = 0;
     }
-    if (this.state !== 'active' || this.sendDone) return;
-    // Hard acks: everything below firstPacket.
-    let progress = false;
-    let newlyAcked = 0;
-    while (this.tqHead < this.tq.length && this.tq[this.tqHead]!.seq < a.firstPacket) {
-      const p = this.tq[this.tqHead]!;
-      if (p.sendCount === 0) break; // never sent: the peer cannot ack it
-      if (!p.acked) newlyAcked++;
-      this.tqHead++;
-      progress = true;
+    if (this.awaitingProof && a.serial !== 0 && this.host.sentSerial(a.serial)) {
+      // The peer named a serial only a receiver of our packets can know: its address is real.
+      this.host.peer.proven = true;
+      if (this.state === 'active') this.tx.kick(now);
     }
-    if (this.txNext < this.tqHead) this.txNext = this.tqHead;
-    // Soft acks and nacks.
-    let lastAckedIdx = -1;
-    for (let i = a.acks.length - 1; i >= 0; i--) {
-      if (a.acks[i] === 1) {
-        lastAckedIdx = i;
-        break;
-      }
-    }
-    let fastRetransmit = false;
-    const peer = this.host.peer;
-    const recoverAfter = Math.max(peer.srtt + 4 * peer.rttvar, 2);
-    for (let i = 0; i < a.acks.length; i++) {
-      const seq = a.firstPacket + i;
-      const idx = this.tqHead + (seq - (this.tq[this.tqHead]?.seq ?? seq));
-      const p = this.tq[idx];
-      if (!p || p.seq !== seq || p.sendCount === 0) continue;
-      if (a.acks[i] === 1) {
-        if (!p.acked) {
-          p.acked = true;
-          newlyAcked++;
-          progress = true;
-        }
-      } else if (i < lastAckedIdx) {
-        p.acked = false; // a soft ack can be revoked
-        // A hole below an acknowledged packet: resend after three such ACKs (as Rx and TCP do), or
-        // sooner once it has been out longer than a round trip — small windows never see three.
-        p.nacks++;
-        if (p.nacks >= 3 || now - p.sentAt >= recoverAfter) fastRetransmit = true;
-      }
-    }
-    // RTT from the packet that provoked this ACK, if it was sent only once.
-    if (serial && a.serial) {
-      for (let i = this.tqHead - 1; i >= 0 && i >= this.tqHead - 4; i--)
-        this.sampleFrom(this.tq[i], a.serial, now);
-      for (let i = this.tqHead; i < this.txNext; i++) if (this.sampleFrom(this.tq[i], a.serial, now)) break;
-    }
-    if (progress) {
+    if (this.state !== 'active' || this.tx.done) return;
+    if (this.tx.onAck(a, serial, now)) {
       this.lastProgress = now;
-      this.rtoBackoff = 1;
-      this.cc.onAcked(newlyAcked);
+      this.busySince = 0;
     }
-    if (fastRetransmit) {
-      let n = 0;
-      for (let i = this.tqHead; i < this.txNext && i <= this.tqHead + lastAckedIdx; i++) {
-        const p = this.tq[i]!;
-        if (!p.acked && p.nacks > 0 && (p.nacks >= 3 || now - p.sentAt >= recoverAfter)) {
-          p.nacks = 0;
-          this.sendOne(p, now, true);
-          n++;
-        }
-      }
-      if (n) {
-        this.host.countRetransmit(n);
-        // Halve the window once per loss event, not once per retransmitted packet.
-        if (a.firstPacket > this.recoverySeq) {
-          this.cc.onFastRetransmit();
-          this.recoverySeq = this.nextSeq;
-        }
-      }
-    }
-    // Trim the queue's consumed head now and then so it does not grow without bound.
-    if (this.tqHead > 256 && this.tqHead * 2 > this.tq.length) {
-      this.tq = this.tq.slice(this.tqHead);
-      this.txNext -= this.tqHead;
-      this.tqHead = 0;
-    }
-    if (this.txQueued === 0) {
-      this.resendDue = 0;
-      if (this.sendEnded && this.pendingLen === 0) this.allSent();
-    } else if (progress) {
-      this.armResend(now);
-    }
-    this.pump();
-    if (this.txQueued <= this.queueLimit()) this.wakeWriters();
+    if (this.tx.done) this.wakeWriters();
+    else if (this.tx.queued <= this.tx.limit) this.wakeWriters();
     this.checkComplete();
-  }
-
-  private sampleFrom(p: TxPacket | undefined, serial: number, now: number): boolean {
-    if (!p || p.serial !== serial) return false;
-    if (p.sendCount === 1) this.host.peer.sampleRtt(now - p.sentAt);
-    return true;
   }
 
   /** ACKALL: the peer has everything we sent. */
   receiveAckAll(now: number): void {
     this.lastHeard = now;
     if (this.state !== 'active') return;
-    if (this.sendEnded && this.pendingLen === 0) {
-      this.tqHead = this.tq.length;
-      this.txNext = this.tq.length;
-      this.allSent();
+    if (this.tx.ackAll()) {
+      this.wakeWriters();
       this.checkComplete();
     }
   }
@@ -678,28 +375,27 @@ export class RxCall {
     this.fail('remote-abort', code, `aborted by the peer with code ${code}`);
   }
 
+  /**
+   * The channel is still busy with an older call at the peer. Keep retransmitting until it frees,
+   * but BUSY alone does not keep the call alive: after the dead time of nothing else, it fails.
+   */
   receiveBusy(now: number): void {
-    // The channel is still busy with an older call at the server; keep retransmitting until it frees.
-    this.lastHeard = now;
+    if (this.busySince !== 0 || this.state !== 'active') return;
+    this.busySince = now;
+    this.schedule();
   }
 
   // ---------------------------------------------------------------- completion
 
-  private allSent(): void {
-    this.sendDone = true;
-    this.tqHead = this.tq.length;
-    this.txNext = this.tq.length;
-    this.resendDue = 0;
-    this.tq = [];
-    this.tqHead = 0;
-    this.txNext = 0;
+  private sendComplete(): void {
+    this.tx.allSent();
     this.wakeWriters();
   }
 
   /** Client: the reply has fully arrived. Server: our reply has been acknowledged. */
   private checkComplete(): void {
     if (this.state !== 'active') return;
-    const complete = this.host.isClient ? this.recvDone : this.sendDone && this.recvDone;
+    const complete = this.host.isClient ? this.rx.complete : this.tx.done && this.rx.complete;
     if (!complete) return;
     this.state = 'done';
     this.finish();
@@ -709,8 +405,8 @@ export class RxCall {
   /** Server side: a new call on the same channel implicitly acknowledges our reply. */
   implicitlyAcked(): void {
     if (this.state !== 'active') return;
-    if (this.sendEnded && this.recvDone) {
-      this.allSent();
+    if (this.tx.ended && this.rx.complete) {
+      this.sendComplete();
       this.checkComplete();
     } else {
       this.fail('local-abort', RX_PROTOCOL_ERROR, 'superseded by a newer call on the channel');
@@ -725,10 +421,11 @@ export class RxCall {
   }
 
   sendAbortPacket(code: number): void {
-    const body = Buffer.allocUnsafe(4);
-    body.writeInt32BE(code | 0, 0);
     const flags = this.host.isClient ? Flags.CLIENT_INITIATED : 0;
-    this.host.transmit(this.header(PacketType.Abort, 0, this.host.nextSerial(), flags), body);
+    this.host.transmit(
+      this.header(PacketType.Abort, 0, this.host.nextSerial(), flags),
+      encodeAbortCode(code),
+    );
   }
 
   /** End the call with an error (no packet sent). */
@@ -764,19 +461,33 @@ export class RxCall {
     for (const w of this.writeWaiters.splice(0)) w.resolve();
   }
 
-  // ---------------------------------------------------------------- ACKs and pings we send
+  // ---------------------------------------------------------------- packets we send
+
+  private header(type: number, seq: number, serial: number, flags: number, cksum = 0): PacketHeader {
+    return {
+      epoch: this.host.epoch,
+      cid: (this.host.cid | this.channel) >>> 0,
+      callNumber: this.callNumber,
+      seq,
+      serial,
+      type,
+      flags,
+      userStatus: 0,
+      securityIndex: this.host.securityIndex,
+      cksum,
+      serviceId: this.host.serviceId,
+    };
+  }
 
   /** The ACK body describing our receive state. */
   ackBody(reason: number, serial: number): AckBody {
-    const n = Math.min(Math.max(this.rhighest - this.rnext + 1, 0), MAX_ACKS);
-    const acks = new Uint8Array(n);
-    for (let i = 0; i < n; i++) acks[i] = this.rq.has(this.rnext + i) ? 1 : 0;
+    const { firstPacket, acks } = this.rx.ackFields();
     const t = this.host.tuning;
     return {
       bufferSpace: 0,
       maxSkew: 0,
-      firstPacket: this.rnext,
-      previousPacket: this.lastRecvSeq,
+      firstPacket,
+      previousPacket: this.rx.lastSeq,
       serial,
       reason,
       acks,
@@ -787,21 +498,35 @@ export class RxCall {
     };
   }
 
+  /**
+   * Send an ACK. Toward an unproven peer (server side) it goes out as a PING, at most once a
+   * second: the peer's answer naming its serial is what proves the peer's address.
+   */
   sendAck(reason: number, serial: number, extraFlags = 0): number {
+    const now = Date.now();
+    if (
+      reason !== AckReason.PING_RESPONSE &&
+      this.awaitingProof &&
+      now - this.pingSentAt >= PROOF_PING_INTERVAL
+    ) {
+      reason = AckReason.PING;
+      extraFlags |= Flags.REQUEST_ACK;
+    }
     const ackSerial = this.host.nextSerial();
     const flags = (this.host.isClient ? Flags.CLIENT_INITIATED : 0) | Flags.SLOW_START_OK | extraFlags;
     const h = this.header(PacketType.Ack, 0, ackSerial, flags);
-    this.host.transmit(h, encodeAck(this.ackBody(reason, serial)));
-    if (reason !== AckReason.PING && reason !== AckReason.PING_RESPONSE) {
+    const body = this.ackBody(reason, serial);
+    this.host.transmit(h, encodeAck(body));
+    if (reason === AckReason.PING) {
+      this.pingSerial = ackSerial;
+      this.pingSentAt = now;
+    }
+    if (reason !== AckReason.PING_RESPONSE) {
       this.unacked = 0;
       this.ackDue = 0;
+      this.ackedFirst = body.firstPacket;
     }
     return ackSerial;
-  }
-
-  private sendPing(now: number): void {
-    this.pingSerial = this.sendAck(AckReason.PING, 0, Flags.REQUEST_ACK);
-    this.pingSentAt = now;
   }
 
   // ---------------------------------------------------------------- the call's one timer
@@ -813,8 +538,9 @@ export class RxCall {
     if (this.pingDue === 0) this.pingDue = now + Math.max(t.deadTime / 6, 50);
     let due = this.pingDue;
     due = Math.min(due, this.lastHeard + t.deadTime);
+    if (this.busySince) due = Math.min(due, this.busySince + t.deadTime);
     if (this.ackDue) due = Math.min(due, this.ackDue);
-    if (this.resendDue) due = Math.min(due, this.resendDue);
+    if (this.tx.resendDue) due = Math.min(due, this.tx.resendDue);
     if (t.hardDeadline) due = Math.min(due, this.startedAt + t.hardDeadline);
     if (t.idleTimeout) due = Math.min(due, this.lastProgress + t.idleTimeout);
     if (this.timer && this.timerDue <= due) return;
@@ -841,14 +567,28 @@ export class RxCall {
       this.fail('dead', RX_CALL_DEAD, `peer ${this.host.peer.key} silent for ${t.deadTime} ms`);
       return;
     }
+    if (this.busySince && now >= this.busySince + t.deadTime) {
+      this.fail('dead', RX_CALL_DEAD, `peer ${this.host.peer.key} answered only BUSY for ${t.deadTime} ms`);
+      return;
+    }
     if (this.ackDue && now >= this.ackDue) this.sendAck(AckReason.DELAY, this.ackSerial);
-    if (this.resendDue && now >= this.resendDue) this.resend(now);
+    // Toward an unproven peer nothing is sent on our own initiative: no retransmission, no keepalive.
+    const unproven = this.awaitingProof;
+    if (this.tx.resendDue && now >= this.tx.resendDue) {
+      if (unproven) this.tx.resendDue = now + this.host.peer.rto;
+      else this.tx.resend(now);
+    }
     if (now >= this.pingDue) {
       // Keepalive: only when the peer has been quiet for a ping interval.
       const interval = Math.max(t.deadTime / 6, 50);
-      if (now - this.lastHeard >= interval - 1) this.sendPing(now);
+      if (!unproven && now - this.lastHeard >= interval - 1) this.sendPing(now);
       this.pingDue = now + interval;
     }
     this.schedule();
+  }
+
+  private sendPing(now: number): void {
+    this.pingSerial = this.sendAck(AckReason.PING, 0, Flags.REQUEST_ACK);
+    this.pingSentAt = now;
   }
 }

@@ -2,11 +2,22 @@
 // channels, per-channel call numbers and one serial counter. Client connections are ours; server
 // connections are created when a peer calls our endpoint (the callback service).
 
-import { type CallHost, type CallTimeouts, RxCall, type RxTuning } from './call.js';
-import { RX_PROTOCOL_ERROR } from './errors.js';
-import { type AckBody, AckReason, encodeAck, Flags, type PacketHeader, PacketType } from './packet.js';
+import { randomBytes } from 'node:crypto';
+import { type CallHost, type CallTimeouts, RxCall } from './call.js';
+import { RX_CALL_DEAD } from './errors.js';
+import {
+  type AckBody,
+  AckReason,
+  encodeAbortCode,
+  encodeAck,
+  Flags,
+  type PacketHeader,
+  PacketType,
+} from './packet.js';
 import type { RxPeer } from './peer.js';
+import { RXKADEXPIRED } from './security/rxkad-errors.js';
 import type { ConnSecurity, SecurityClass } from './security/types.js';
+import type { RxTuning } from './tuning.js';
 
 export const MAX_CALLS = 4;
 
@@ -15,6 +26,8 @@ export interface ConnHost {
   readonly tuning: RxTuning;
   send(peer: RxPeer, header: PacketHeader, body: Buffer | null): void;
   sendRaw(peer: RxPeer, datagram: Buffer): void;
+  /** Whether `bytes` more may go to the peer now (the budget toward unproven peers). */
+  maySend(peer: RxPeer, bytes: number): boolean;
   callStarted(call: RxCall): void;
   callEnded(call: RxCall): void;
   countRetransmit(n: number): void;
@@ -24,10 +37,21 @@ interface DoneChannel {
   callNumber: number;
   /** The seq after the peer's last DATA packet, to re-acknowledge retransmissions. */
   rnext: number;
+  /** Set when the call ended in error: the code to repeat to a peer that keeps sending. */
+  abortCode?: number;
+  abortSentAt?: number;
 }
 
+/** A peer still sending for a call we aborted is told again at most this often (ms). */
+const ABORT_REPEAT_INTERVAL = 1000;
+
 export class RxConnection {
-  private serial = 0;
+  /**
+   * Server connections start their serials at a random point: a peer's ACK naming one of them
+   * proves it receives our packets, which an off-path sender with a forged address cannot.
+   */
+  private readonly serialBase: number;
+  private serial: number;
   readonly calls: (RxCall | null)[] = [null, null, null, null];
   readonly callNumbers: [number, number, number, number] = [0, 0, 0, 0];
   private readonly done: (DoneChannel | null)[] = [null, null, null, null];
@@ -45,6 +69,8 @@ export class RxConnection {
     readonly securityClass: SecurityClass,
     readonly isClient: boolean,
   ) {
+    this.serialBase = isClient ? 0 : randomBytes(4).readUInt32BE(0) & 0x3fffffff;
+    this.serial = this.serialBase;
     this.security = securityClass.newConnection({
       epoch,
       cid,
@@ -65,6 +91,12 @@ export class RxConnection {
 
   get currentSerial(): number {
     return this.serial;
+  }
+
+  /** Whether we have sent a packet with this serial on this connection. */
+  sentSerial(serial: number): boolean {
+    const d = (serial - this.serialBase) >>> 0;
+    return d >= 1 && d <= (this.serial - this.serialBase) >>> 0;
   }
 
   freeChannel(): number {
@@ -133,6 +165,8 @@ export class RxConnection {
         return conn.host.tuning;
       },
       nextSerial: (n?: number) => conn.nextSerial(n),
+      sentSerial: (s: number) => conn.sentSerial(s),
+      maySend: (bytes: number) => conn.host.maySend(conn.peer, bytes),
       transmit: (h, body) => conn.host.send(conn.peer, h, body),
       transmitRaw: (d) => conn.host.sendRaw(conn.peer, d),
       callEnded: (call) => conn.callEnded(call),
@@ -144,8 +178,12 @@ export class RxConnection {
   private callEnded(call: RxCall): void {
     if (this.calls[call.channel] === call) {
       this.calls[call.channel] = null;
-      if (call.state === 'done')
-        this.done[call.channel] = { callNumber: call.callNumber, rnext: call.ackBody(0, 0).firstPacket };
+      const d: DoneChannel = { callNumber: call.callNumber, rnext: call.receiveNext };
+      if (call.state !== 'done' && call.error && call.error.failure !== 'remote-abort') {
+        d.abortCode = call.error.code;
+        d.abortSentAt = Date.now();
+      }
+      this.done[call.channel] = d;
     }
     this.lastUsed = Date.now();
     this.host.callEnded(call);
@@ -158,6 +196,15 @@ export class RxConnection {
   strayPacket(h: PacketHeader): boolean {
     const d = this.done[h.cid & 3];
     if (!d || d.callNumber !== h.callNumber) return false;
+    if (d.abortCode !== undefined) {
+      // A call we aborted: repeat the abort now and then, never once per packet.
+      const now = Date.now();
+      if (h.type !== PacketType.Abort && now - (d.abortSentAt ?? 0) >= ABORT_REPEAT_INTERVAL) {
+        d.abortSentAt = now;
+        this.sendChannelPacket(h, PacketType.Abort, encodeAbortCode(d.abortCode));
+      }
+      return true;
+    }
     if (h.type === PacketType.Data || (h.type === PacketType.Ack && h.flags & Flags.REQUEST_ACK)) {
       this.sendConnAck(h, h.type === PacketType.Ack ? AckReason.PING_RESPONSE : AckReason.DUPLICATE, d.rnext);
     }
@@ -180,7 +227,11 @@ export class RxConnection {
       rwind: t.rwind,
       maxDgramPackets: t.jumboRecv,
     };
-    const flags = (this.isClient ? Flags.CLIENT_INITIATED : 0) | Flags.SLOW_START_OK;
+    this.sendChannelPacket(h, PacketType.Ack, encodeAck(body), Flags.SLOW_START_OK);
+  }
+
+  /** A packet about a call that has no live record, on the channel and call number of `h`. */
+  private sendChannelPacket(h: PacketHeader, type: number, body: Buffer, extraFlags = 0): void {
     this.host.send(
       this.peer,
       {
@@ -189,27 +240,29 @@ export class RxConnection {
         callNumber: h.callNumber,
         seq: 0,
         serial: this.nextSerial(),
-        type: PacketType.Ack,
-        flags,
+        type,
+        flags: (this.isClient ? Flags.CLIENT_INITIATED : 0) | extraFlags,
         userStatus: 0,
         securityIndex: this.securityIndex,
         cksum: 0,
         serviceId: this.serviceId,
       },
-      encodeAck(body),
+      body,
     );
   }
 
-  /** Client side: answer a CHALLENGE, then resend what the server dropped while it waited. */
-  challenge(body: Buffer): void {
+  /**
+   * Client side: answer a CHALLENGE, then resend what the server dropped while it waited. A
+   * challenge whose content we cannot answer is ignored (false), never fatal: anyone can forge
+   * one. Only our own expired token, which no challenge can mend, fails the calls.
+   */
+  challenge(body: Buffer): boolean {
     let response: Buffer;
     try {
       response = this.security.respond(body);
     } catch (e) {
-      const code =
-        typeof (e as { code?: unknown }).code === 'number' ? (e as { code: number }).code : RX_PROTOCOL_ERROR;
-      this.abortAll('local-abort', code, e);
-      return;
+      if ((e as { code?: unknown }).code === RXKADEXPIRED) this.abortAll('local-abort', RXKADEXPIRED, e);
+      return false;
     }
     this.host.send(
       this.peer,
@@ -229,6 +282,12 @@ export class RxConnection {
       response,
     );
     for (const c of this.calls) c?.kick();
+    return true;
+  }
+
+  /** Forget the connection's calls without a word to the peer (evicted under a flood). */
+  dropAll(reason: string): void {
+    for (const c of this.calls) c?.fail('local-abort', RX_CALL_DEAD, reason);
   }
 
   /** The peer aborted the connection (call number 0), or we are closing. */

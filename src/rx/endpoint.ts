@@ -1,26 +1,15 @@
 // The one UDP socket of a client: it carries our outgoing calls and serves incoming ones (file
 // servers call back to the address and port we called from). It demultiplexes every datagram,
-// answers pings, DEBUG and VERSION packets, counts and drops whatever is malformed, and keeps the
-// socket ref()ed only while something is in flight.
+// counts and drops whatever is malformed or unasked-for, holds what it sends toward unproven
+// peers to a small multiple of what they sent, and keeps the socket ref()ed only while something
+// is in flight. Connection records live in ConnTable, DEBUG/VERSION answers in DebugService.
 
 import { randomBytes } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
-import { type CallTimeouts, DEFAULT_TIMEOUTS, type RxCall, type RxTuning } from './call.js';
+import { type CallTimeouts, DEFAULT_TIMEOUTS, type RxCall } from './call.js';
+import { ConnTable } from './conn-table.js';
 import { type ConnHost, RxConnection } from './connection.js';
-import {
-  DEBUG_BADTYPE,
-  DEBUG_GETALLCONN,
-  DEBUG_GETCONN,
-  DEBUG_GETPEER,
-  DEBUG_GETSTATS,
-  DEBUG_RXSTATS,
-  DEBUG_VERSION,
-  type DebugConn,
-  encodeDebugConn,
-  encodeDebugPeer,
-  encodeDebugStats,
-  encodeVersion,
-} from './debug.js';
+import { DebugService } from './debug-server.js';
 import { RX_CALL_DEAD, RX_INVALID_OPERATION, RX_PROTOCOL_ERROR, RxCallError } from './errors.js';
 import {
   type AckBody,
@@ -28,10 +17,9 @@ import {
   decodeAbortCode,
   decodeAck,
   decodePacket,
-  encodeAck,
+  encodeAbortCode,
   Flags,
   HEADER_SIZE,
-  MAX_PACKET_SIZE,
   type Packet,
   type PacketHeader,
   PacketType,
@@ -39,9 +27,17 @@ import {
   splitJumbogram,
   writeHeader,
 } from './packet.js';
-import { RxPeer } from './peer.js';
+import type { RxPeer } from './peer.js';
 import { rxnull } from './security/null.js';
 import type { SecurityClass } from './security/types.js';
+import {
+  DEFAULT_LIMITS,
+  DEFAULT_TUNING,
+  type DebugAnswers,
+  type RxLimits,
+  type RxTuning,
+  SERVER_CALL_TIMEOUTS,
+} from './tuning.js';
 
 export const TSAFS_RX_VERSION = 'tsafs 0.1.0 (pure-TypeScript Rx)';
 
@@ -51,8 +47,14 @@ export interface EndpointOptions {
   /** Local port (default 0: any). */
   port?: number;
   tuning?: Partial<RxTuning>;
+  limits?: Partial<RxLimits>;
   /** Text answered to VERSION packets (rxdebug -version). */
   version?: string;
+  /**
+   * Who gets answers to rxdebug's DEBUG/VERSION packets and cmdebug's RPCs (default 'loopback'):
+   * they disclose connection ids, cached FIDs and cells.
+   */
+  debugAnswers?: DebugAnswers;
 }
 
 export interface CallOptions {
@@ -68,6 +70,18 @@ export interface CallOptions {
 /** An incoming call on one of our services. */
 export type ServiceHandler = (call: RxCall, peer: RxPeer) => void;
 
+export interface ServeOptions {
+  /** Largest request a call of this service may carry (bytes); longer ones are aborted with `abortCode`. */
+  maxRequest?: number;
+  abortCode?: number;
+}
+
+interface Service {
+  handler: ServiceHandler;
+  maxRequest: number;
+  abortCode: number;
+}
+
 export interface EndpointStats {
   packetsIn: number;
   packetsOut: number;
@@ -82,25 +96,15 @@ export interface EndpointStats {
   callsStarted: number;
   callsEnded: number;
   callsServed: number;
-  /** Datagrams dropped, total and by reason. */
+  /** Datagrams dropped (received or, toward unproven peers, not sent), total and by reason. */
   dropped: number;
   dropReasons: Record<string, number>;
 }
 
-const DEFAULT_TUNING: RxTuning = {
-  rwind: 64,
-  maxMTU: MAX_PACKET_SIZE,
-  maxSendMTU: MAX_PACKET_SIZE,
-  jumboRecv: 1,
-  jumboSend: true,
-  // ACK every 8th packet (or when asked): every 2nd cost 13% of the client's CPU on bulk reads.
-  ackEvery: 8,
-  ackDelay: 20,
-};
-
 export class RxEndpoint {
   readonly epoch: number;
   readonly tuning: RxTuning;
+  readonly limits: RxLimits;
   readonly stats: EndpointStats = {
     packetsIn: 0,
     packetsOut: 0,
@@ -118,15 +122,10 @@ export class RxEndpoint {
     dropped: 0,
     dropReasons: {},
   };
-  private readonly peers = new Map<string, RxPeer>();
-  /** Our client connections by cid (channel bits clear). */
-  private readonly clientConns = new Map<number, RxConnection>();
-  /** Client connections with room, by peer+service+security. */
-  private readonly pools = new Map<string, RxConnection[]>();
-  /** Server connections by peer, epoch and cid. */
-  private readonly serverConns = new Map<string, RxConnection>();
-  private readonly services = new Map<number, ServiceHandler>();
-  private readonly debugWaiters = new Map<number, (p: Packet) => void>();
+  /** Peers and connections. */
+  readonly conns: ConnTable;
+  private readonly services = new Map<number, Service>();
+  private readonly debug: DebugService;
   private nextCid: number;
   private active = 0;
   private holds = 0;
@@ -135,7 +134,6 @@ export class RxEndpoint {
   private readonly connHost: ConnHost;
   private readonly securityIds = new WeakMap<SecurityClass, number>();
   private nextSecurityId = 1;
-  private readonly versionText: string;
   /** Optional hook: every datagram before demux (tests, tracing). */
   onDatagram: ((buf: Buffer, host: string, port: number) => void) | undefined;
 
@@ -149,7 +147,8 @@ export class RxEndpoint {
     this.epoch = ((r.readUInt32BE(0) & ~0x40000000) | 0x80000000) >>> 0;
     this.nextCid = (r.readUInt32BE(4) & 0x3ffffffc) >>> 0;
     this.tuning = { ...DEFAULT_TUNING, ...options.tuning };
-    this.versionText = options.version ?? TSAFS_RX_VERSION;
+    this.limits = { ...DEFAULT_LIMITS, ...options.limits };
+    this.conns = new ConnTable(this.limits);
     const self = this;
     this.connHost = {
       get tuning() {
@@ -157,17 +156,30 @@ export class RxEndpoint {
       },
       send: (peer, h, body) => self.send(peer, h, body),
       sendRaw: (peer, d) => self.sendRaw(peer, d),
+      maySend: (peer, bytes) => self.maySend(peer, bytes),
       callStarted: () => self.callStarted(),
       callEnded: () => self.callEnded(),
       countRetransmit: (n) => {
         self.stats.retransmits += n;
       },
     };
+    this.debug = new DebugService(
+      {
+        tuning: this.tuning,
+        conns: this.conns,
+        stats: this.stats,
+        send: (host, port, h, body) => this.sendDebug(host, port, h, body),
+        drop: (reason) => this.drop(reason),
+        hold: () => this.hold(),
+      },
+      options.debugAnswers ?? 'loopback',
+      options.version ?? TSAFS_RX_VERSION,
+    );
     socket.on('message', (msg, rinfo) => this.receive(msg, rinfo.address, rinfo.port));
     socket.on('error', () => {
       // Errors on a UDP socket (ICMP unreachable and the like) are not fatal; calls time out.
     });
-    this.sweeper = setInterval(() => this.sweep(), 30_000);
+    this.sweeper = setInterval(() => this.conns.sweep(Date.now()), 30_000);
     this.sweeper.unref();
     socket.unref();
   }
@@ -199,27 +211,26 @@ export class RxEndpoint {
     return this.closed;
   }
 
+  /** Who gets rxdebug and cmdebug answers. */
+  get debugAnswers(): DebugAnswers {
+    return this.debug.policy;
+  }
+
   peer(host: string, port: number): RxPeer {
-    const key = `${host}:${port}`;
-    let p = this.peers.get(key);
-    if (!p) {
-      p = new RxPeer(host, port);
-      this.peers.set(key, p);
-    }
-    return p;
+    return this.conns.peer(host, port);
   }
 
   findPeer(host: string, port: number): RxPeer | undefined {
-    return this.peers.get(`${host}:${port}`);
-  }
-
-  allPeers(): RxPeer[] {
-    return [...this.peers.values()];
+    return this.conns.findPeer(host, port);
   }
 
   /** Serve incoming calls for a service id (the callback service is 1). */
-  serve(serviceId: number, handler: ServiceHandler): void {
-    this.services.set(serviceId, handler);
+  serve(serviceId: number, handler: ServiceHandler, opts: ServeOptions = {}): void {
+    this.services.set(serviceId, {
+      handler,
+      maxRequest: opts.maxRequest ?? Number.POSITIVE_INFINITY,
+      abortCode: opts.abortCode ?? RX_PROTOCOL_ERROR,
+    });
   }
 
   /** Keep the socket ref()ed while the caller waits for incoming calls (e.g. a watcher). */
@@ -240,6 +251,8 @@ export class RxEndpoint {
     if (this.closed) throw new RxCallError('closed', RX_CALL_DEAD, 'endpoint is closed');
     const security = opts.security ?? rxnull;
     const peer = this.peer(opts.host, opts.port);
+    // A peer we chose to call is no forged address.
+    peer.proven = true;
     const conn = this.connectionFor(peer, opts.serviceId, security);
     const channel = conn.freeChannel();
     const call = conn.startCall(channel, { ...DEFAULT_TIMEOUTS, ...opts.timeouts }, opts.signal);
@@ -258,35 +271,61 @@ export class RxEndpoint {
 
   private connectionFor(peer: RxPeer, serviceId: number, security: SecurityClass): RxConnection {
     const key = `${peer.key}/${serviceId}/${this.securityKey(security)}`;
-    let pool = this.pools.get(key);
-    if (!pool) {
-      pool = [];
-      this.pools.set(key, pool);
-    }
-    for (const c of pool) if (c.error === 0 && c.freeChannel() >= 0) return c;
-    const cid = this.nextCid;
-    this.nextCid = (this.nextCid + 4) & 0x3ffffffc;
-    const conn = new RxConnection(this.connHost, peer, this.epoch, cid, serviceId, security, true);
-    this.clientConns.set(cid, conn);
-    pool.push(conn);
-    return conn;
+    return this.conns.clientConnection(key, peer, () => {
+      const cid = this.nextCid;
+      this.nextCid = (this.nextCid + 4) & 0x3ffffffc;
+      return new RxConnection(this.connHost, peer, this.epoch, cid, serviceId, security, true);
+    });
+  }
+
+  /** Send one DEBUG or VERSION request and wait for its answer (used by `tsafs rxdebug`). */
+  debugRequest(host: string, port: number, type: number, body: Buffer, timeoutMs = 3000): Promise<Buffer> {
+    if (this.closed) return Promise.reject(new RxCallError('closed', RX_CALL_DEAD, 'endpoint is closed'));
+    return this.debug.request(host, port, type, body, timeoutMs);
   }
 
   // ------------------------------------------------------------------ sending
 
+  /** Toward a peer that has not proven its address, at most `unprovenSendRatio` times what it sent. */
+  private maySend(peer: RxPeer, bytes: number): boolean {
+    return peer.proven || peer.bytesSent + bytes <= this.limits.unprovenSendRatio * peer.bytesReceived;
+  }
+
   private send(peer: RxPeer, h: PacketHeader, body: Buffer | null): void {
     if (this.closed) return;
+    const len = HEADER_SIZE + (body ? body.length : 0);
+    if (!this.maySend(peer, len)) {
+      this.drop('unproven-peer-budget');
+      return;
+    }
     const hdr = Buffer.allocUnsafe(HEADER_SIZE);
     writeHeader(hdr, h);
-    const len = HEADER_SIZE + (body ? body.length : 0);
     this.count(h.type, len, peer);
     this.socket.send(body?.length ? [hdr, body] : hdr, peer.port, peer.host);
   }
 
   private sendRaw(peer: RxPeer, datagram: Buffer): void {
     if (this.closed) return;
+    if (!this.maySend(peer, datagram.length)) {
+      this.drop('unproven-peer-budget');
+      return;
+    }
     this.count(datagram[20]!, datagram.length, peer);
     this.socket.send(datagram, peer.port, peer.host);
+  }
+
+  /** Debug traffic: requests we make and answers on loopback go as they are; other answers are budgeted. */
+  private sendDebug(host: string, port: number, h: PacketHeader, body: Buffer): void {
+    if (this.closed) return;
+    if (h.flags & Flags.CLIENT_INITIATED || host.startsWith('127.')) {
+      const hdr = Buffer.allocUnsafe(HEADER_SIZE);
+      writeHeader(hdr, h);
+      this.stats.packetsOut++;
+      this.stats.bytesOut += HEADER_SIZE + body.length;
+      this.socket.send([hdr, body], port, host);
+      return;
+    }
+    this.send(this.peer(host, port), h, body);
   }
 
   private count(type: number, len: number, peer: RxPeer): void {
@@ -322,12 +361,13 @@ export class RxEndpoint {
     const p = decodePacket(buf);
     const now = Date.now();
     if (p.type === PacketType.Debug || p.type === PacketType.Version) {
-      if (p.flags & Flags.CLIENT_INITIATED) this.answerDebug(p, host, port);
-      else {
-        const w = this.debugWaiters.get(p.callNumber);
-        if (w) w(p);
-        else this.drop('debug-reply-unexpected');
+      if (p.flags & Flags.CLIENT_INITIATED && !host.startsWith('127.')) {
+        // Remote askers earn their answer's budget like any unproven peer.
+        const peer = this.conns.findPeer(host, port);
+        if (peer) peer.bytesReceived += buf.length;
+        else if (this.debug.policy === 'all') this.peer(host, port).bytesReceived += buf.length;
       }
+      this.debug.receive(p, host, port);
       return;
     }
     if (p.type === 0 || p.type > 13 || (p.type >= 9 && p.type <= 12)) {
@@ -342,7 +382,7 @@ export class RxEndpoint {
     let conn: RxConnection | undefined;
     if (clientSide) {
       // A packet from a server about one of our calls.
-      conn = this.clientConns.get((p.cid & ~3) >>> 0);
+      conn = this.conns.clientConns.get((p.cid & ~3) >>> 0);
       if (!conn || p.epoch !== this.epoch) {
         this.drop('unknown-connection');
         return;
@@ -352,7 +392,7 @@ export class RxEndpoint {
         return;
       }
     } else {
-      conn = this.serverConnection(p, host, port);
+      conn = this.serverConnection(p, buf.length, host, port);
       if (!conn) return;
     }
     const peer = conn.peer;
@@ -367,11 +407,12 @@ export class RxEndpoint {
     let call: RxCall | null | undefined = conn.calls[channel];
     if (!call || call.callNumber !== p.callNumber) {
       if (conn.strayPacket(p)) return;
-      if (!clientSide && p.type === PacketType.Data && (!call || p.callNumber > call.callNumber)) {
+      // Only DATA opens a call, and only with a call number the channel has not had yet.
+      if (!clientSide && p.type === PacketType.Data && p.callNumber > conn.callNumbers[channel]!) {
         call = this.acceptCall(conn, p);
         if (!call) return;
       } else {
-        if (ack?.reason === AckReason.PING) conn.sendConnAck(p, AckReason.PING_RESPONSE, 1);
+        // Pings for calls we do not serve go unanswered: answering would make us a reflector.
         this.drop('unknown-call');
         return;
       }
@@ -392,7 +433,6 @@ export class RxEndpoint {
             call.abort(code, e);
             return;
           }
-          // Copy out of the datagram: the payload outlives this handler.
           // Node gives every datagram its own buffer, so the payload can be kept without a copy.
           call.receiveData(sp, payload, now);
           if (call.state !== 'active') break;
@@ -419,20 +459,27 @@ export class RxEndpoint {
     }
   }
 
+  /**
+   * Packets with call number 0. A CHALLENGE or connection ABORT only counts on a connection with
+   * calls in progress (anyone can forge one for an idle connection), and a challenge we cannot
+   * answer is dropped rather than failing the calls.
+   */
   private connectionPacket(conn: RxConnection, p: Packet, ack: AckBody | undefined, abortCode: number): void {
     switch (p.type) {
       case PacketType.Challenge:
         if (!conn.isClient) this.drop('challenge-to-server');
-        else conn.challenge(Buffer.from(p.body));
+        else if (conn.activeCalls === 0) this.drop('challenge-without-call');
+        else if (!conn.challenge(Buffer.from(p.body))) this.drop('challenge-refused');
         return;
       case PacketType.Abort:
-        conn.abortAll('remote-abort', abortCode);
+        if (conn.activeCalls === 0) this.drop('abort-without-call');
+        else conn.abortAll('remote-abort', abortCode);
         return;
       case PacketType.Ack: {
-        if (ack!.reason === AckReason.PING) {
+        if (ack!.reason === AckReason.PING && conn.activeCalls > 0) {
           this.stats.pingsAnswered++;
           conn.sendConnAck(p, AckReason.PING_RESPONSE, 0);
-        }
+        } else this.drop('connection-ack');
         return;
       }
       default:
@@ -440,13 +487,13 @@ export class RxEndpoint {
     }
   }
 
-  private serverConnection(p: Packet, host: string, port: number): RxConnection | undefined {
+  private serverConnection(p: Packet, len: number, host: string, port: number): RxConnection | undefined {
     const cid = (p.cid & ~3) >>> 0;
     const key = `${host}:${port}/${p.epoch}/${cid}`;
-    const existing = this.serverConns.get(key);
+    const existing = this.conns.findServer(key);
     if (existing) return existing;
-    // Only a DATA packet for a service we offer opens a server connection.
-    if (p.type !== PacketType.Data) {
+    // Only a DATA packet that opens a call of a service we offer makes a server connection.
+    if (p.type !== PacketType.Data || p.callNumber === 0) {
       this.drop('unknown-connection');
       return undefined;
     }
@@ -456,7 +503,13 @@ export class RxEndpoint {
     }
     if (p.securityIndex !== 0) {
       // Our services speak rxnull only; tell the caller rather than leave it retrying.
-      this.sendAbortTo(host, port, p, RX_INVALID_OPERATION);
+      const peer = this.peer(host, port);
+      peer.bytesReceived += len;
+      this.send(
+        peer,
+        { ...p, seq: 0, serial: 1, type: PacketType.Abort, flags: 0, cksum: 0 },
+        encodeAbortCode(RX_INVALID_OPERATION),
+      );
       this.drop('unsupported-security');
       return undefined;
     }
@@ -469,205 +522,29 @@ export class RxEndpoint {
       rxnull,
       false,
     );
-    this.serverConns.set(key, conn);
+    this.conns.addServer(key, conn);
     return conn;
   }
 
   private acceptCall(conn: RxConnection, p: Packet): RxCall | undefined {
-    const handler = this.services.get(conn.serviceId);
-    if (!handler) {
+    const service = this.services.get(conn.serviceId);
+    if (!service) {
       this.drop('unknown-service');
       return undefined;
     }
-    const call = conn.acceptCall(p.cid & 3, p.callNumber, {
-      deadTime: 30_000,
-      hardDeadline: 120_000,
-      idleTimeout: 0,
-    });
+    const call = conn.acceptCall(p.cid & 3, p.callNumber, { ...SERVER_CALL_TIMEOUTS });
+    call.limitReceive(service.maxRequest, service.abortCode);
     this.stats.callsServed++;
     queueMicrotask(() => {
+      if (call.state !== 'active') return;
       try {
-        handler(call, conn.peer);
+        service.handler(call, conn.peer);
       } catch (e) {
         call.abort(RX_PROTOCOL_ERROR, e);
       }
     });
     return call;
   }
-
-  private sendAbortTo(host: string, port: number, p: PacketHeader, code: number): void {
-    const body = Buffer.allocUnsafe(4);
-    body.writeInt32BE(code, 0);
-    this.send(
-      this.peer(host, port),
-      { ...p, seq: 0, serial: 1, type: PacketType.Abort, flags: 0, cksum: 0 },
-      body,
-    );
-  }
-
-  // ------------------------------------------------------------------ debug and version
-
-  private answerDebug(p: Packet, host: string, port: number): void {
-    const reply = (body: Buffer) => {
-      const h: PacketHeader = { ...p, flags: p.flags & ~Flags.CLIENT_INITIATED };
-      const hdr = Buffer.allocUnsafe(HEADER_SIZE);
-      writeHeader(hdr, h);
-      this.stats.packetsOut++;
-      this.socket.send([hdr, body], port, host);
-    };
-    if (p.type === PacketType.Version) {
-      reply(encodeVersion(this.versionText));
-      return;
-    }
-    if (p.body.length < 8) {
-      this.drop('malformed:debug');
-      return;
-    }
-    const type = p.body.readInt32BE(0);
-    const index = p.body.readInt32BE(4);
-    switch (type) {
-      case DEBUG_GETSTATS:
-        reply(
-          encodeDebugStats({
-            nFreePackets: 0,
-            packetReclaims: 0,
-            callsExecuted: this.stats.callsServed,
-            waitingForPackets: 0,
-            usedFDs: 1,
-            version: DEBUG_VERSION,
-            nWaiting: 0,
-            idleThreads: 0,
-            nWaited: 0,
-            nPackets: 0,
-          }),
-        );
-        return;
-      case DEBUG_GETCONN:
-      case DEBUG_GETALLCONN: {
-        const all = [...this.clientConns.values(), ...this.serverConns.values()];
-        const conns = type === DEBUG_GETALLCONN ? all : all.filter((c) => c.activeCalls > 0);
-        const c = conns[index];
-        reply(encodeDebugConn(c ? this.describeConn(c) : null));
-        return;
-      }
-      case DEBUG_GETPEER: {
-        const peer = [...this.peers.values()][index];
-        reply(
-          encodeDebugPeer(
-            peer
-              ? {
-                  host: peer.host,
-                  port: peer.port,
-                  ifMTU: peer.ifMTU,
-                  idleWhen: Math.floor(peer.lastHeard / 1000),
-                  refCount: 1,
-                  rtt: Math.round(peer.srtt * 8),
-                  rttDev: Math.round(peer.rttvar * 4),
-                  nSent: peer.nSent,
-                  reSends: peer.reSends,
-                  natMTU: peer.maxMTU,
-                  maxMTU: peer.maxMTU,
-                  maxDgramPackets: peer.maxDgramPackets,
-                  ifDgramPackets: this.tuning.jumboRecv,
-                  MTU: peer.maxMTU,
-                  cwind: peer.rwind,
-                  bytesSent: BigInt(peer.bytesSent),
-                  bytesReceived: BigInt(peer.bytesReceived),
-                }
-              : null,
-          ),
-        );
-        return;
-      }
-      case DEBUG_RXSTATS: {
-        // The rx_statistics structure is a long run of int32 counters; fill the ones we keep.
-        const b = Buffer.alloc(4 * 48);
-        b.writeInt32BE(this.stats.packetsIn | 0, 0);
-        b.writeInt32BE(this.stats.packetsOut | 0, 4);
-        reply(b);
-        return;
-      }
-      default: {
-        const b = Buffer.allocUnsafe(8);
-        b.writeInt32BE(DEBUG_BADTYPE, 0);
-        b.writeInt32BE(DEBUG_BADTYPE, 4);
-        reply(b);
-      }
-    }
-  }
-
-  private describeConn(c: RxConnection): DebugConn {
-    return {
-      host: c.peer.host,
-      port: c.peer.port,
-      cid: c.cid,
-      epoch: c.epoch,
-      serial: c.currentSerial,
-      callNumber: [...c.callNumbers],
-      error: c.error,
-      flags: 0,
-      type: c.isClient ? 0 : 1,
-      securityIndex: c.securityIndex,
-      // RX_STATE_ACTIVE = 2, RX_STATE_NOTINIT = 0; mode RX_MODE_RECEIVING = 2 while waiting.
-      callState: c.calls.map((x) => (x ? 2 : 0)),
-      callMode: c.calls.map((x) => (x ? 2 : 0)),
-      callFlags: [0, 0, 0, 0],
-      callOther: c.calls.map((x) => (x ? (x.rxQueued ? 1 : 0) | (x.txQueued ? 2 : 0) : 0)),
-      natMTU: c.peer.maxMTU,
-    };
-  }
-
-  /** Send one DEBUG or VERSION request and wait for its answer (used by `tsafs rxdebug`). */
-  async debugRequest(
-    host: string,
-    port: number,
-    type: number,
-    body: Buffer,
-    timeoutMs = 3000,
-  ): Promise<Buffer> {
-    if (this.closed) throw new RxCallError('closed', RX_CALL_DEAD, 'endpoint is closed');
-    this.nextDebugCall = (this.nextDebugCall + 1) >>> 0 || 1;
-    const callNumber = this.nextDebugCall;
-    const release = this.hold();
-    try {
-      return await new Promise<Buffer>((resolve, reject) => {
-        let tries = 0;
-        let timer: NodeJS.Timeout | undefined;
-        const h: PacketHeader = {
-          epoch: 999,
-          cid: 0,
-          callNumber,
-          seq: 0,
-          serial: 0,
-          type,
-          flags: Flags.CLIENT_INITIATED | Flags.LAST_PACKET,
-          userStatus: 0,
-          securityIndex: 0,
-          cksum: 0,
-          serviceId: 0,
-        };
-        const transmit = () => {
-          if (tries++ >= 4) {
-            this.debugWaiters.delete(callNumber);
-            reject(new RxCallError('dead', RX_CALL_DEAD, `no debug answer from ${host}:${port}`));
-            return;
-          }
-          this.send(this.peer(host, port), h, body);
-          timer = setTimeout(transmit, timeoutMs / 4);
-          timer.unref();
-        };
-        this.debugWaiters.set(callNumber, (p) => {
-          clearTimeout(timer);
-          this.debugWaiters.delete(callNumber);
-          resolve(Buffer.from(p.body));
-        });
-        transmit();
-      });
-    } finally {
-      release();
-    }
-  }
-  private nextDebugCall = 100;
 
   // ------------------------------------------------------------------ lifetime
 
@@ -693,33 +570,14 @@ export class RxEndpoint {
     return this.active;
   }
 
-  /** Forget idle connections so the maps do not grow without bound. */
-  private sweep(): void {
-    const now = Date.now();
-    for (const [key, c] of this.serverConns) {
-      if (c.activeCalls === 0 && now - c.lastUsed > 300_000) this.serverConns.delete(key);
-    }
-    for (const [key, pool] of this.pools) {
-      const keep = pool.filter((c) => c.activeCalls > 0 || now - c.lastUsed < 300_000);
-      for (const c of pool) if (!keep.includes(c)) this.clientConns.delete(c.cid);
-      if (keep.length) this.pools.set(key, keep);
-      else this.pools.delete(key);
-    }
-  }
-
   /** Fail every call, stop every timer and close the socket. */
   async close(): Promise<void> {
     if (this.closed) return;
-    for (const c of this.clientConns.values()) c.abortAll('closed', RX_CALL_DEAD);
-    for (const c of this.serverConns.values()) c.abortAll('closed', RX_CALL_DEAD);
+    for (const c of this.conns.allConns()) c.abortAll('closed', RX_CALL_DEAD);
     this.closed = true;
     clearInterval(this.sweeper);
-    this.debugWaiters.clear();
-    this.clientConns.clear();
-    this.serverConns.clear();
-    this.pools.clear();
+    this.debug.close();
+    this.conns.clear();
     await new Promise<void>((resolve) => this.socket.close(() => resolve()));
   }
 }
-
-export { encodeAck };

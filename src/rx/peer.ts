@@ -28,6 +28,11 @@ export class RxPeer {
   maxDgramPackets = 1;
   /** Whether we have had any trailer from the peer. */
   heardTrailer = false;
+  /**
+   * The peer has shown that it receives what we send to its address (we called it, or it named
+   * a serial of ours): until then a forged source address could be making us reflect traffic.
+   */
+  proven = false;
   lastHeard = 0;
   nSent = 0;
   reSends = 0;
