@@ -1,6 +1,7 @@
 // Running RPC definitions over Rx: plain calls, split fetches (raw data streamed to a sink) and
 // split stores (raw data streamed from a source), and serving a service from the same definitions.
-// Every failure surfaces as an AfsError carrying the abort code and its name.
+// Every failure surfaces as an AfsError carrying the abort code and its name. No reply is taken in
+// beyond the largest its definition allows (a split fetch's raw data: beyond the length asked).
 
 import type { CallTimeouts, RxCall } from '../rx/call.js';
 import type { RxEndpoint } from '../rx/endpoint.js';
@@ -60,6 +61,29 @@ export function rpcError(e: unknown, rpc: string, opts: RpcOptions = {}): Error 
   return e instanceof Error ? e : new Error(String(e));
 }
 
+/**
+ * The peer's whole side of the call after `head`, refused as soon as it grows past `max` bytes
+ * (XDR_TOO_LONG, so the call is aborted with RXGEN_CC_UNMARSHAL as an rxgen stub would): a hostile
+ * server cannot make us hold more than its definition allows.
+ */
+async function readReply(call: RxCall, max: number, rpc: string, head?: Buffer): Promise<Buffer> {
+  const chunks: Buffer[] = head && head.length > 0 ? [head] : [];
+  let total = head?.length ?? 0;
+  for (;;) {
+    if (total > max) {
+      throw new XdrError(
+        'XDR_TOO_LONG',
+        `${rpc} reply of more than ${max} bytes, the most its definition allows`,
+      );
+    }
+    const c = await call.read();
+    if (c === null) break;
+    total += c.length;
+    chunks.push(c);
+  }
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
+}
+
 function start(ep: RxEndpoint, t: RpcTarget, name: string, opts: RpcOptions): RxCall {
   return ep.call({
     host: t.host,
@@ -90,7 +114,7 @@ export async function callRpc<D extends AnyRpcDef>(
   try {
     call = start(ep, t, def.name, opts);
     await call.end(request);
-    const reply = await call.readAll();
+    const reply = await readReply(call, def.result.maxSize, def.name);
     return decodeResult(def, reply) as ResultOf<D>;
   } catch (e) {
     if (e instanceof XdrError && call?.state === 'active') call.abort(RXGEN_CC_UNMARSHAL, e);
@@ -114,7 +138,7 @@ export async function fetchRpc<D extends AnyRpcDef>(
   def: D,
   args: ArgsIn<D>,
   sink: (chunk: Buffer) => void | Promise<void>,
-  opts: RpcOptions & { maxLength?: number } = {},
+  opts: RpcOptions & { maxLength: number },
 ): Promise<FetchOutcome<ResultOf<D>>> {
   if (def.split !== 'fetch' || !def.fetchLength) throw new TypeError(`${def.name} is not a split fetch`);
   let call: RxCall | undefined;
@@ -123,7 +147,7 @@ export async function fetchRpc<D extends AnyRpcDef>(
     await call.end(encodeRequest(def, args));
     const lenBytes = await call.readExact(def.fetchLength.fixedSize ?? 4);
     const length = def.fetchLength.decode(new XdrReader(lenBytes));
-    if (opts.maxLength !== undefined && length > opts.maxLength) {
+    if (length > opts.maxLength) {
       // A server must not send more than asked (afs_fetchstore.c): refuse before reading it.
       call.abort(RX_PROTOCOL_ERROR);
       throw new AfsError(
@@ -151,13 +175,11 @@ export async function fetchRpc<D extends AnyRpcDef>(
         await sink(chunk);
       } else {
         await sink(chunk.subarray(0, left));
-        const rest = chunk.subarray(left);
-        left = 0;
-        const tail = Buffer.concat([rest, await call.readAll()]);
+        const tail = await readReply(call, def.result.maxSize, def.name, chunk.subarray(left));
         return { length, result: decodeResult(def, tail) as ResultOf<D> };
       }
     }
-    const tail = await call.readAll();
+    const tail = await readReply(call, def.result.maxSize, def.name);
     return { length, result: decodeResult(def, tail) as ResultOf<D> };
   } catch (e) {
     if (call?.state === 'active')
@@ -203,10 +225,11 @@ export async function storeRpc<D extends AnyRpcDef>(
       if (sent !== length) throw new RangeError(`${def.name}: source gave ${sent} of ${length} bytes`);
       await call.end();
     }
-    const reply = await call.readAll();
+    const reply = await readReply(call, def.result.maxSize, def.name);
     return decodeResult(def, reply) as ResultOf<D>;
   } catch (e) {
-    if (call?.state === 'active') call.abort(RX_PROTOCOL_ERROR, e);
+    if (call?.state === 'active')
+      call.abort(e instanceof XdrError ? RXGEN_CC_UNMARSHAL : RX_PROTOCOL_ERROR, e);
     throw rpcError(e, def.name, opts);
   }
 }

@@ -89,6 +89,7 @@ export const AFSStoreVolumeStatus: Codec<AFSStoreVolumeStatus> = struct({
  */
 const u31: Codec<number> = {
   minSize: 4,
+  maxSize: 4,
   fixedSize: 4,
   encode(w, v) {
     if (!Number.isInteger(v) || v < 0 || v > 0x7fff_ffff) {

@@ -222,6 +222,7 @@ function decodeFetchStatus(r: XdrReader): AFSFetchStatus {
 
 export const AFSFetchStatus: Codec<AFSFetchStatus> = {
   minSize: 84,
+  maxSize: 84,
   fixedSize: 84,
   encode: (w, f) => fetchStatusWire.encode(w, fetchStatusToWire(f)),
   decode: decodeFetchStatus,
@@ -295,6 +296,7 @@ export type AfsUuid = Buffer;
  */
 export const afsUUID: Codec<AfsUuid, Uint8Array> = {
   minSize: 44,
+  maxSize: 44,
   fixedSize: 44,
   encode(w: XdrWriter, b: Uint8Array) {
     if (b.length !== 16) throw new XdrError('XDR_BAD_VALUE', `a UUID is 16 bytes, got ${b.length}`);

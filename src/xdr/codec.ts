@@ -1,7 +1,8 @@
 // Declarative XDR codecs in the rxgen conventions. A Codec<T, In> decodes to T and encodes from In
 // (In differs only where encoding is more forgiving, e.g. names given as string or bytes).
 // Every codec knows the minimum size of its encoding, so counted arrays can reject a count that the
-// remaining bytes cannot possibly hold before allocating anything.
+// remaining bytes cannot possibly hold before allocating anything, and the maximum, so a whole
+// message (an RPC's reply) can be refused as soon as it grows past what its definition allows.
 
 import { XdrError } from './errors.js';
 import { XdrReader } from './reader.js';
@@ -14,6 +15,8 @@ export { padLength, XdrWriter } from './writer.js';
 export interface Codec<T, In = T> {
   /** Smallest number of bytes any value takes on the wire. */
   readonly minSize: number;
+  /** Largest number of bytes any value takes (from the declared maxima; huge where none is declared). */
+  readonly maxSize: number;
   /** Exact size when every value takes the same number of bytes. */
   readonly fixedSize?: number;
   encode(w: XdrWriter, v: In): void;
@@ -29,7 +32,7 @@ export type Encoded<C> = C extends Codec<infer _T, infer In> ? In : never;
 const MAX_U32 = 0xffff_ffff;
 
 function fixed<T, In = T>(size: number, encode: Codec<T, In>['encode'], decode: Codec<T, In>['decode']) {
-  return { minSize: size, fixedSize: size, encode, decode } as Codec<T, In>;
+  return { minSize: size, maxSize: size, fixedSize: size, encode, decode } as Codec<T, In>;
 }
 
 // ---- scalars -------------------------------------------------------------------------------------
@@ -124,19 +127,37 @@ export function enumU32<E extends number>(allowed: readonly E[]): Codec<E> {
 
 // ---- byte strings ----------------------------------------------------------------------------------
 
+/** Wire size of the longest `<max>` byte string: length word, bytes, padding. */
+const counted = (max: number) => 4 + max + padLength(max);
+
 /** `string s<max>` as UTF-8; encode accepts bytes too. */
 export function string(max = MAX_U32): Codec<string, string | Uint8Array> {
-  return { minSize: 4, encode: (w, v) => w.string(v, max), decode: (r) => r.string(max) };
+  return {
+    minSize: 4,
+    maxSize: counted(max),
+    encode: (w, v) => w.string(v, max),
+    decode: (r) => r.string(max),
+  };
 }
 
 /** `string s<max>` as exact bytes (AFS names are bytes); encode accepts a UTF-8 string too. */
 export function stringBytes(max = MAX_U32): Codec<Buffer, string | Uint8Array> {
-  return { minSize: 4, encode: (w, v) => w.string(v, max), decode: (r) => r.opaque(max) };
+  return {
+    minSize: 4,
+    maxSize: counted(max),
+    encode: (w, v) => w.string(v, max),
+    decode: (r) => r.opaque(max),
+  };
 }
 
 /** `opaque x<max>`, decoded as a zero-copy view of the input buffer. */
 export function opaque(max = MAX_U32): Codec<Buffer, Uint8Array> {
-  return { minSize: 4, encode: (w, v) => w.opaque(v, max), decode: (r) => r.opaque(max) };
+  return {
+    minSize: 4,
+    maxSize: counted(max),
+    encode: (w, v) => w.opaque(v, max),
+    decode: (r) => r.opaque(max),
+  };
 }
 
 /** `opaque x[n]`, decoded as a zero-copy view. */
@@ -201,6 +222,7 @@ export function array<T, In>(item: Codec<T, In>, max = MAX_U32): Codec<T[], read
   const size = item.fixedSize;
   return {
     minSize: 4,
+    maxSize: 4 + max * item.maxSize,
     encode(w, v) {
       if (v.length > max) throw new XdrError('XDR_TOO_LONG', `array of ${v.length} exceeds ${max}`);
       if (size !== undefined) w.ensure(4 + size * v.length);
@@ -226,6 +248,7 @@ export function fixedArray<T, In>(item: Codec<T, In>, n: number): Codec<T[], rea
   const size = item.fixedSize;
   return {
     minSize: n * item.minSize,
+    maxSize: n * item.maxSize,
     ...(size === undefined ? {} : { fixedSize: n * size }),
     encode(w, v) {
       if (v.length !== n)
@@ -258,14 +281,17 @@ export function struct<F extends StructFields>(fields: F): Codec<StructOf<F>, St
   }
   const codecs = keys.map((k) => fields[k]!);
   let minSize = 0;
+  let maxSize = 0;
   let fixedSize: number | undefined = 0;
   for (const c of codecs) {
     minSize += c.minSize;
+    maxSize += c.maxSize;
     fixedSize = fixedSize === undefined || c.fixedSize === undefined ? undefined : fixedSize + c.fixedSize;
   }
   const n = keys.length;
   return {
     minSize,
+    maxSize,
     ...(fixedSize === undefined ? {} : { fixedSize }),
     encode(w, v) {
       if (fixedSize !== undefined) w.ensure(fixedSize);
@@ -288,6 +314,7 @@ export const empty = struct({});
 export function optional<T, In>(item: Codec<T, In>): Codec<T | undefined, In | undefined | null> {
   return {
     minSize: 4,
+    maxSize: 4 + item.maxSize,
     encode(w, v) {
       if (v === undefined || v === null) {
         w.u32(0);
@@ -310,6 +337,7 @@ export function transform<T, In, U, UIn = U>(
 ): Codec<U, UIn> {
   return {
     minSize: inner.minSize,
+    maxSize: inner.maxSize,
     ...(inner.fixedSize === undefined ? {} : { fixedSize: inner.fixedSize }),
     encode: (w, v) => inner.encode(w, toWire(v)),
     decode: (r) => {

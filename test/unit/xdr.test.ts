@@ -137,6 +137,7 @@ test('counted arrays: count beyond max or beyond the bytes left is refused befor
   let decodes = 0;
   const spy: Codec<number> = {
     minSize: 4,
+    maxSize: 4,
     fixedSize: 4,
     encode: (w, v) => w.u32(v),
     decode: (r) => {
@@ -178,6 +179,10 @@ test('struct keeps declaration order, infers its type, and rejects index-like fi
     mid: undefined,
   });
   assert.equal(s.minSize, 12);
+  // 4 + string<10> (4 + 10 + 2 padding) + optional (flag + 4).
+  assert.equal(s.maxSize, 4 + 16 + 8);
+  assert.equal(array(s, 3).maxSize, 4 + 3 * 28);
+  assert.equal(fixedArray(s, 2).maxSize, 56);
   assert.equal(s.fixedSize, undefined);
   assert.equal(struct({ a: u32, b: hyper }).fixedSize, 12);
   assert.throws(() => struct({ 0: u32 }), TypeError);
