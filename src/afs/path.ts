@@ -128,6 +128,24 @@ async function cellRoot(ops: WalkOps, name: Buffer, signal?: AbortSignal, path?:
   return { cell, fid: r.fid, kind: r.kind, name, status: r.status };
 }
 
+/**
+ * The root of the volume a mount point (content `target`, found in directory `dir` under `name`)
+ * leads to: the frame the walk continues in, and what a recursive listing descends into.
+ */
+export async function crossMountPoint(
+  ops: WalkOps,
+  dir: Pick<Frame, 'cell' | 'kind'>,
+  name: Buffer,
+  target: Buffer,
+  signal?: AbortSignal,
+): Promise<Frame> {
+  const req = mountTarget(parseMountPoint(target), { cell: dir.cell, volumeType: dir.kind });
+  if (!ops.knownCell(req.cell))
+    throw new AfsError('ENOENT', `ENOENT: mount point names unknown cell ${req.cell}`);
+  const r = await volumeRoot(ops, req.cell, req.volume, req, { volumeType: dir.kind }, signal);
+  return { cell: req.cell, fid: r.fid, kind: r.kind, name, status: r.status };
+}
+
 /** An error from deep in the walk gets the path and operation the caller asked about. */
 function withPath(e: unknown, syscall: string | undefined, path: string): unknown {
   if (!(e instanceof AfsError) || e.path !== undefined) return e;
@@ -210,11 +228,7 @@ async function walkInner(
         const { data: target, status: st } = await ops.fetchWhole(dir.cell, fid, MAX_LINK_BYTES, opts.signal);
         status = st;
         if (isMount) {
-          const mp = parseMountPoint(target);
-          const req = mountTarget(mp, { cell: dir.cell, volumeType: dir.kind });
-          if (!ops.knownCell(req.cell)) throw err('ENOENT', `mount point names unknown cell ${req.cell}`);
-          const r = await volumeRoot(ops, req.cell, req.volume, req, { volumeType: dir.kind }, opts.signal);
-          frame = { cell: req.cell, fid: r.fid, kind: r.kind, name: Buffer.from(c), status: r.status };
+          frame = await crossMountPoint(ops, dir, Buffer.from(c), target, opts.signal);
         } else {
           // A symbolic link: splice its target in front of what is left.
           const tparts = splitLinkTarget(target);

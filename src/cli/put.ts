@@ -7,7 +7,7 @@ import { AfsError } from '../rpc/errors.js';
 import { parseCopyArgs } from './args.js';
 import type { CliContext, Command } from './command.js';
 import { childPath } from './format.js';
-import { printableName } from './names.js';
+import { printableName, UnsafeNameError, unsafeNameReason } from './names.js';
 import { describeError, EXIT, printJson } from './output.js';
 import { localToAfs } from './transfer.js';
 
@@ -47,6 +47,12 @@ export async function putTree(ctx: CliContext, localDir: Buffer, afsDir: Buffer)
     report.directories++;
     const entries = (await readdir(local, { withFileTypes: true, encoding: 'buffer' })) as Dirent<Buffer>[];
     for (const e of entries) {
+      const reason = unsafeNameReason(e.name);
+      if (reason) {
+        ctx.warn(`${printableName(local)}: ${new UnsafeNameError(e.name, reason).message}`);
+        report.failed.push(printableName(e.name));
+        continue;
+      }
       const src = childPath(local, e.name);
       const dst = childPath(afs, e.name);
       try {

@@ -21,6 +21,8 @@ import { VLSF_DONTUSE, VLSF_ROVOL, VLSF_RWVOL } from '../rpc/vl.js';
 import type { FsContext } from './context.js';
 import { AfsFileHandle, type OpenFlags, parseFlags } from './handle.js';
 import { AfsLock } from './lock.js';
+import { warnRefused } from './names.js';
+import { emptyDirectory, refusedError, removeDirEntry } from './remove.js';
 import { AfsDirent, AfsStats, kindOf } from './stats.js';
 import {
   createReadStream,
@@ -28,6 +30,7 @@ import {
   type ReadStreamOptions,
   type WriteStreamOptions,
 } from './streams.js';
+import { walkFid } from './tree.js';
 import { type WatchEvent, watchFid } from './watch.js';
 
 export type PathLike = string | Buffer;
@@ -163,20 +166,23 @@ export class AfsFs {
 
   readdir(
     path: PathLike,
-    o?: SignalOpt & { withFileTypes?: false; encoding?: BufferEncoding | null },
+    o?: SignalOpt & { withFileTypes?: false; encoding?: BufferEncoding | null; recursive?: boolean },
   ): Promise<string[]>;
-  readdir(path: PathLike, o: SignalOpt & { withFileTypes?: false; encoding: 'buffer' }): Promise<Buffer[]>;
   readdir(
     path: PathLike,
-    o: SignalOpt & { withFileTypes: true; encoding?: BufferEncoding | null },
+    o: SignalOpt & { withFileTypes?: false; encoding: 'buffer'; recursive?: boolean },
+  ): Promise<Buffer[]>;
+  readdir(
+    path: PathLike,
+    o: SignalOpt & { withFileTypes: true; encoding?: BufferEncoding | null; recursive?: boolean },
   ): Promise<AfsDirent<string>[]>;
   readdir(
     path: PathLike,
-    o: SignalOpt & { withFileTypes: true; encoding: 'buffer' },
+    o: SignalOpt & { withFileTypes: true; encoding: 'buffer'; recursive?: boolean },
   ): Promise<AfsDirent<Buffer>[]>;
   async readdir(
     path: PathLike,
-    o: SignalOpt & { withFileTypes?: boolean; encoding?: Encoding } = {},
+    o: SignalOpt & { withFileTypes?: boolean; encoding?: Encoding; recursive?: boolean } = {},
   ): Promise<(string | Buffer | AfsDirent<string | Buffer>)[]> {
     const f = await this.resolve(path, 'scandir', true, o.signal);
     if (!f) {
@@ -196,6 +202,23 @@ export class AfsFs {
         syscall: 'scandir',
         path: shown(path),
       });
+    }
+    if (o.recursive) {
+      // By FID (tree.ts): names that would not name one entry are skipped with a warning.
+      const out: (string | Buffer | AfsDirent<string | Buffer>)[] = [];
+      const walked = walkFid(this.ctx, f, shown(path), {
+        syscall: 'scandir',
+        signal: o.signal,
+        onRefused: (dir, r) => warnRefused('readdir', dir, r),
+        // node:fs/promises descends into links to directories only when not asked for Dirents.
+        followLinks: !o.withFileTypes,
+      });
+      for await (const e of walked) {
+        if (o.withFileTypes)
+          out.push(new AfsDirent(decodeName(e.name, o.encoding), e.parentPath, e.kind, e.fid, e.stats));
+        else out.push(decodeName(e.relative, o.encoding));
+      }
+      return out;
     }
     const { data } = await this.ctx.walkOps.fetchWhole(f.cell, f.fid, MAX_DIR_BYTES, o.signal);
     const entries = new AfsDirectory(data)
@@ -271,27 +294,7 @@ export class AfsFs {
 
   async rmdir(path: PathLike, o: SignalOpt = {}): Promise<void> {
     const { dir, name } = await this.parent(path, 'rmdir', o.signal);
-    const cell = await this.ctx.cell(dir.cell);
-    try {
-      await this.ctx.files.call(
-        cell,
-        dir.fid.volume,
-        FS.RemoveDir,
-        { dirFid: dir.fid, name },
-        this.opts('rmdir', path, o.signal),
-      );
-    } catch (e) {
-      // The file server says EEXIST for a directory that is not empty (old BSD rmdir); node:fs
-      // callers test for ENOTEMPTY, as kAFS and the Linux VFS report it.
-      if (!(e instanceof AfsError && e.code === 'EEXIST')) throw e;
-      throw new AfsError('ENOTEMPTY', `ENOTEMPTY: directory not empty, rmdir '${shown(path)}'`, {
-        afsCode: e.afsCode,
-        afsName: e.afsName,
-        syscall: 'rmdir',
-        path: shown(path),
-        cause: e,
-      });
-    }
+    await removeDirEntry(this.ctx, dir, name, this.opts('rmdir', path, o.signal));
   }
 
   async unlink(path: PathLike, o: SignalOpt = {}): Promise<void> {
@@ -328,30 +331,11 @@ export class AfsFs {
           { syscall: 'rm', path: shown(path) },
         );
       }
-      // One listing (with kinds) per directory; files, links and mount points are removed by the
-      // directory's FID, without walking the path again for each (that made rm -r of 10,000
-      // entries take over an hour). Bytes of the path are kept: names need not be UTF-8.
-      const raw = typeof path === 'string' ? Buffer.from(path) : Buffer.from(path);
-      let end = raw.length;
-      while (end > 1 && raw[end - 1] === 0x2f) end--;
-      const base = Buffer.concat([raw.subarray(0, end), Buffer.from('/')]);
-      const dir = await this.frame(path, 'rm', o.signal);
-      const cell = await this.ctx.cell(dir.cell);
-      const entries = await this.readdir(path, { encoding: 'buffer', withFileTypes: true, signal: o.signal });
-      for (const e of entries) {
-        const child = Buffer.concat([base, e.name]);
-        if (e.kind === 'file' || e.kind === 'symlink' || e.kind === 'mountpoint') {
-          await this.ctx.files.call(
-            cell,
-            dir.fid.volume,
-            FS.RemoveFile,
-            { dirFid: dir.fid, name: e.name },
-            this.opts('rm', child, o.signal),
-          );
-        } else {
-          await this.rm(child, { ...o, force: false });
-        }
-      }
+      // By FID: the directory is emptied from its own listing, never by walking server-sent
+      // names again (tree.ts); it is the lstat'ed directory itself (not a link's target).
+      const dir = await this.frame(path, 'rm', o.signal, false);
+      const left = await emptyDirectory(this.ctx, dir, shown(path), o.signal);
+      if (left.length > 0) throw refusedError(shown(path), left);
       await this.rmdir(path, o);
       return;
     }
