@@ -22,7 +22,7 @@ import {
   validateInteger,
   viewBytes,
 } from './node-args.js';
-import { AfsStats } from './stats.js';
+import { AfsBigIntStats, AfsStats } from './stats.js';
 import { storeLength, storeRange, storeSync } from './store.js';
 import {
   createHandleReadStream,
@@ -543,12 +543,14 @@ export class AfsFileHandle extends EventEmitter {
   // ---------------------------------------------------------------- status
 
   stat(options?: { bigint?: false }): Promise<AfsStats>;
-  stat(options?: { bigint?: boolean }): Promise<AfsStats> {
+  stat(options: { bigint: true }): Promise<AfsBigIntStats>;
+  stat(options?: { bigint?: boolean }): Promise<AfsStats | AfsBigIntStats>;
+  stat(options?: { bigint?: boolean }): Promise<AfsStats | AfsBigIntStats> {
     return this.run('fstat', async () => {
-      void options;
       const cell = await this.afsCell();
       this.status = (await this.ctx.files.fetchStatus(cell, this.fid, this.opts('fstat'))).status;
-      return new AfsStats(this.cell, this.fid, this.status);
+      const st = new AfsStats(this.cell, this.fid, this.status);
+      return options?.bigint ? new AfsBigIntStats(st) : st;
     });
   }
 

@@ -147,3 +147,62 @@ export class AfsDirent<N extends string | Buffer = string> extends KindPredicate
     return this.kind === 'symlink';
   }
 }
+
+/** stat({ bigint: true }): the same fields as bigints, with the nanosecond times node:fs adds. */
+export class AfsBigIntStats extends KindPredicates {
+  readonly dev: bigint;
+  readonly ino: bigint;
+  readonly mode: bigint;
+  readonly nlink: bigint;
+  readonly uid: bigint;
+  readonly gid: bigint;
+  readonly rdev = 0n;
+  readonly size: bigint;
+  readonly blksize = 4096n;
+  readonly blocks: bigint;
+  readonly atimeMs: bigint;
+  readonly mtimeMs: bigint;
+  readonly ctimeMs: bigint;
+  readonly birthtimeMs: bigint;
+  readonly atimeNs: bigint;
+  readonly mtimeNs: bigint;
+  readonly ctimeNs: bigint;
+  readonly birthtimeNs: bigint;
+  readonly atime: Date;
+  readonly mtime: Date;
+  readonly ctime: Date;
+  readonly birthtime: Date;
+  readonly kind: AfsFileKind;
+  readonly cell: string;
+  readonly fid: AFSFid;
+  readonly dataVersion: bigint;
+
+  constructor(s: AfsStats) {
+    super();
+    this.kind = s.kind;
+    this.dev = BigInt(s.dev);
+    this.ino = BigInt(s.ino);
+    this.mode = BigInt(s.mode);
+    this.nlink = BigInt(s.nlink);
+    this.uid = BigInt(s.uid);
+    this.gid = BigInt(s.gid);
+    this.size = BigInt(s.size);
+    this.blocks = BigInt(s.blocks);
+    // AFS times are whole seconds, so the milliseconds are exact integers.
+    this.atimeMs = BigInt(s.atimeMs);
+    this.mtimeMs = BigInt(s.mtimeMs);
+    this.ctimeMs = BigInt(s.ctimeMs);
+    this.birthtimeMs = BigInt(s.birthtimeMs);
+    this.atimeNs = this.atimeMs * 1_000_000n;
+    this.mtimeNs = this.mtimeMs * 1_000_000n;
+    this.ctimeNs = this.ctimeMs * 1_000_000n;
+    this.birthtimeNs = this.birthtimeMs * 1_000_000n;
+    this.atime = s.atime;
+    this.mtime = s.mtime;
+    this.ctime = s.ctime;
+    this.birthtime = s.birthtime;
+    this.cell = s.cell;
+    this.fid = s.fid;
+    this.dataVersion = s.dataVersion;
+  }
+}
