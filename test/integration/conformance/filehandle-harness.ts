@@ -85,7 +85,11 @@ export function conformance(sides: Sides, name: string, fn: (s: Side) => Promise
   test(name, async () => {
     const node = await outcome(() => fn(sides.node));
     const afs = await outcome(() => fn(sides.afs));
-    if (process.env.TSAFS_SHOW_OUTCOMES) console.log(name, JSON.stringify(node));
+    if (process.env.TSAFS_SHOW_OUTCOMES)
+      console.log(
+        name,
+        JSON.stringify(node, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v)),
+      );
     assert.deepStrictEqual(afs, node);
   });
 }
