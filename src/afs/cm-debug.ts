@@ -3,12 +3,15 @@
 // (GetLock), cells (GetCellByNum, GetCellServDB, GetLocalCell) and the cache configuration
 // (GetCacheConfig). Lists end with abort code 1, as cmdebug expects.
 
-import { type AFSDBCacheEntry, CB_END_OF_LIST, cacheConfigV1Result } from '../rpc/cb.js';
+import { type AFSDBCacheEntry, AFSMAXCELLHOSTS, CB_END_OF_LIST, cacheConfigV1Result } from '../rpc/cb.js';
 import { RpcAbort } from '../rpc/client.js';
 import { ipv4FromString } from '../rpc/types.js';
+import { VL_PORT } from '../rpc/vl.js';
+import { isIPv4 } from './cellservdb.js';
 import type { DebugHandlers } from './cmservice.js';
 import { isMountPoint } from './mountpoint.js';
 import { CHUNK_SIZE, type VnodeCache, type VnodeEntry } from './vcache.js';
+import { splitHostPort } from './vl-rotate.js';
 
 export interface CmDebugSource {
   cache: VnodeCache;
@@ -79,10 +82,14 @@ export function cmDebugHandlers(src: CmDebugSource): DebugHandlers {
     if (name === undefined || n < 0) throw new RpcAbort(CB_END_OF_LIST, 'no such cell');
     return {
       cellName: name,
+      // The wire carries bare IPv4 addresses: a "host:port" server shows its address, one named
+      // by host name (DNS discovery) has none to show.
       cellHosts: src
         .cellServers(name)
-        .slice(0, 8)
-        .map((a) => ipv4FromString(a)),
+        .map((a) => splitHostPort(a, VL_PORT)[0])
+        .filter(isIPv4)
+        .slice(0, AFSMAXCELLHOSTS)
+        .map(ipv4FromString),
     };
   };
   return {

@@ -81,3 +81,34 @@ test('cmdebug -addrs shows our UUID and error translation; -cache our configurat
   assert.match(cells, new RegExp(`>${env.cell}`));
   assert.match(cells, new RegExp(env.addr.replace(/\./g, '\\.')));
 });
+
+test('cmdebug -cellservdb lists a cell configured as host:port (its address, without the port)', async () => {
+  const ported = await testClient({
+    bind: { host: '127.0.0.1' },
+    cells: { 'ported.test': [`${env.addr}:7003`, '127.1.0.9:17003'], 'named.test': ['vl.named.test:7003'] },
+  });
+  try {
+    const { stdout } = await run(
+      'cmdebug',
+      ['127.0.0.1', '-port', String(ported.endpoint.address.port), '-cellservdb'],
+      {
+        timeout: 30_000,
+      },
+    );
+    // ">cell #cell" then one "address #name" line per server.
+    const blocks = new Map(
+      stdout
+        .split('>')
+        .slice(1)
+        .map((b) => {
+          const [head, ...hosts] = b.trim().split('\n');
+          return [head!.split(/\s+/)[0], hosts.map((l) => l.trim().split(/\s+/)[0])] as const;
+        }),
+    );
+    assert.deepEqual(blocks.get('ported.test'), [env.addr, '127.1.0.9'], stdout);
+    assert.deepEqual(blocks.get('named.test'), [], 'a cell whose VL server is a host name is listed');
+    assert.deepEqual(blocks.get(env.cell), [env.addr], 'the other cells are listed too');
+  } finally {
+    await ported.close();
+  }
+});
