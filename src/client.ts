@@ -30,6 +30,7 @@ import { type AFSFid, uuidToString } from './rpc/types.js';
 import type { VldbEntry } from './rpc/vl.js';
 import { RxEndpoint } from './rx/endpoint.js';
 import type { SecurityClass } from './rx/security/types.js';
+import type { DebugAnswers } from './rx/tuning.js';
 
 export interface AfsClientOptions {
   /** Path of CellServDB (default /etc/openafs/CellServDB), or false to read none. */
@@ -42,8 +43,13 @@ export interface AfsClientOptions {
   cell?: string;
   /** Where the AFS namespace is rooted in paths (default "/afs"). */
   mount?: string;
-  /** Local address and port of the Rx endpoint. */
+  /** Local address and port of the Rx endpoint (default: every address, any port). */
   bind?: { host?: string; port?: number };
+  /**
+   * Who gets answers to rxdebug (DEBUG/VERSION packets) and cmdebug (cache entries, cells): they
+   * disclose connection ids, cached FIDs and cells. Default 'loopback'; 'all' or 'none'.
+   */
+  debugAnswers?: DebugAnswers;
   /**
    * Who we are to the file servers: 'auto' (default) uses the token `tsafs login` stored for the
    * cell and is anonymous where there is none; 'anonymous'; a token; localauth (server KeyFile).
@@ -162,7 +168,11 @@ export class AfsClient {
         if (o.thisCell !== undefined) throw e;
       }
     }
-    const ep = await RxEndpoint.open({ host: o.bind?.host, port: o.bind?.port });
+    const ep = await RxEndpoint.open({
+      host: o.bind?.host,
+      port: o.bind?.port,
+      debugAnswers: o.debugAnswers,
+    });
     this.ep = ep;
     const cache = this.cache;
     const peers = new RxPeerBinder<Server>(ep);

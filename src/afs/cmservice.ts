@@ -9,8 +9,11 @@ import { randomBytes } from 'node:crypto';
 import { CB, CB_SERVICE_ID, CB_UUID_MISMATCH, cbService, isVolumeBreak } from '../rpc/cb.js';
 import { type Handlers, RpcAbort, serveRpc } from '../rpc/client.js';
 import { type AFSFid, CLIENT_CAPABILITY_ERRORTRANS, uuidToString } from '../rpc/types.js';
+import { debugAllowed } from '../rx/debug-server.js';
 import type { RxEndpoint } from '../rx/endpoint.js';
+import { RXGEN_OPCODE } from '../rx/errors.js';
 import type { RxPeer } from '../rx/peer.js';
+import type { DebugAnswers } from '../rx/tuning.js';
 
 /**
  * Where breaks and state resets go (the callback/vnode cache). `servers` are the records bound to
@@ -53,6 +56,22 @@ export interface CmStats {
   identityQueries: number;
 }
 
+/**
+ * cmdebug's answers disclose every cached FID and configured cell: they go only to the peers the
+ * endpoint's debug policy allows; others are told the RPC does not exist (RXGEN_OPCODE).
+ */
+function guardDebug(debug: DebugHandlers, policy: () => DebugAnswers): DebugHandlers {
+  const out: Record<string, unknown> = {};
+  for (const [name, h] of Object.entries(debug) as [string, (inc: { peer: RxPeer }) => unknown][]) {
+    if (!h) continue;
+    out[name] = (inc: { peer: RxPeer }) => {
+      if (!debugAllowed(policy(), inc.peer.host)) throw new RpcAbort(RXGEN_OPCODE, 'debug answers refused');
+      return h(inc);
+    };
+  }
+  return out as DebugHandlers;
+}
+
 /** A version-4 (random) UUID, one per client: file servers key our callbacks by it. */
 export function newClientUuid(): Buffer {
   const u = randomBytes(16);
@@ -87,7 +106,7 @@ export class CacheManagerService {
       return { addr: { uuid: this.uuid, interfaces: [] } };
     };
     const handlers: Handlers<typeof cbService> = {
-      ...debug,
+      ...guardDebug(debug, () => endpoint.debugAnswers),
       CallBack: ({ args, peer }) => {
         this.count();
         const servers = peerServers(peer);

@@ -4,7 +4,7 @@
 
 import { callRpc } from '../rpc/client.js';
 import type { AnyRpcDef, ArgsIn, ResultOf } from '../rpc/define.js';
-import { AfsError, UBIK_BASE } from '../rpc/errors.js';
+import { AfsError, RXGEN_OPCODE, UBIK_BASE } from '../rpc/errors.js';
 import { ipv4ToString } from '../rpc/types.js';
 import { addrsByUuid, VL, VL_PORT, VL_SERVICE_ID, type VldbEntry } from '../rpc/vl.js';
 import type { CallTimeouts } from '../rx/call.js';
@@ -77,7 +77,7 @@ export class VlRotation {
     try {
       return (await this.call(VL.GetEntryByNameU, { volumeName: nameOrId }, signal)).entry;
     } catch (e) {
-      if (e instanceof AfsError && e.afsCode === -455) {
+      if (e instanceof AfsError && e.afsCode === RXGEN_OPCODE) {
         return (await this.call(VL.GetEntryByNameN, { volumeName: nameOrId }, signal)).entry;
       }
       throw e;

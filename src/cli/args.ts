@@ -15,6 +15,8 @@ export interface GlobalOptions {
   localauth: boolean;
   localauthAs?: string;
   level?: LevelName;
+  /** Local address[:port] of the client's Rx endpoint. */
+  bind?: { host?: string; port?: number };
   help: boolean;
 }
 
@@ -24,7 +26,7 @@ export interface ParsedCommandLine {
   args: string[];
 }
 
-const VALUED = new Set(['cell', 'cellservdb', 'localauth-as', 'level']);
+const VALUED = new Set(['cell', 'cellservdb', 'localauth-as', 'level', 'bind']);
 const BOOLEAN = new Set(['json', 'anonymous', 'localauth', 'help']);
 const LEVELS: readonly LevelName[] = ['clear', 'auth', 'crypt'];
 
@@ -93,6 +95,7 @@ export function parseCommandLine(
 function setValued(g: GlobalOptions, name: string, value: string): void {
   if (name === 'cell') g.cell = value.toLowerCase();
   else if (name === 'cellservdb') g.cellservdb = value;
+  else if (name === 'bind') g.bind = parseBind(value);
   else if (name === 'localauth-as') {
     if (!value) throw new UsageError('--localauth-as needs a user name');
     g.localauthAs = value;
@@ -101,6 +104,20 @@ function setValued(g: GlobalOptions, name: string, value: string): void {
       throw new UsageError(`--level must be one of ${LEVELS.join(', ')}, not '${value}'`);
     g.level = value as LevelName;
   }
+}
+
+/** `--bind addr`, `--bind addr:port` or `--bind :port` (IPv4). */
+export function parseBind(value: string): { host?: string; port?: number } {
+  const m = /^((?:\d{1,3}\.){3}\d{1,3})?(?::(\d{1,5}))?$/.exec(value);
+  const port = m?.[2] === undefined ? undefined : Number(m[2]);
+  if (
+    !m ||
+    value === '' ||
+    (port !== undefined && port > 65535) ||
+    m[1]?.split('.').some((o) => Number(o) > 255)
+  )
+    throw new UsageError(`--bind takes addr, addr:port or :port, not '${value}'`);
+  return { ...(m[1] ? { host: m[1] } : {}), ...(port !== undefined ? { port } : {}) };
 }
 
 function setBoolean(g: GlobalOptions, name: string): void {

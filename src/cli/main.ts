@@ -16,6 +16,7 @@ const GLOBAL_HELP = `global options (anywhere on the line):
   --localauth            mint a ticket from the server KeyFile (as "admin", like vos -localauth)
   --localauth-as <user>  ... as that user
   --level clear|auth|crypt   rxkad protection (default crypt)
+  --bind <addr[:port]>   local address (and port) of the client's Rx socket
   -h, --help             help (tsafs <command> --help: that command's usage)
 
 exit codes: 0 ok, 1 failed, 2 bad usage, 3 not found, 4 permission denied, 5 no server answered
@@ -49,6 +50,7 @@ class Context implements CliContext {
       cellServDB: this.g.cellservdb,
       cell: this.g.cell,
       auth: authFor(this.g),
+      bind: this.g.bind,
     });
     return this.made;
   }

@@ -1,6 +1,7 @@
 // tsafs rxdebug <addr> [port]: ask any Rx endpoint (OpenAFS server, cache manager, tsafs) for its
 // version, statistics, connections and peers, as OpenAFS's rxdebug does.
 
+import { FS_PORT } from '../rpc/fs.js';
 import {
   DEBUG_GETALLCONN,
   DEBUG_GETPEER,
@@ -65,7 +66,7 @@ export async function rxdebugReport(
 export async function rxdebugCommand(ep: RxEndpoint, args: string[], json: boolean): Promise<void> {
   const [host, portText] = args;
   if (!host) throw new UsageError('usage: tsafs rxdebug <addr> [port] [--json]');
-  const port = portText ? Number(portText) : 7000;
+  const port = portText ? Number(portText) : FS_PORT;
   if (!Number.isInteger(port) || port <= 0 || port > 65535) throw new UsageError(`bad port ${portText}`);
   const r = await rxdebugReport(ep, host, port);
   if (json) return printJson(r);

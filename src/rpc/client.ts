@@ -22,6 +22,7 @@ import {
   type ResultOf,
   RXGEN_CC_MARSHAL,
   RXGEN_CC_UNMARSHAL,
+  RXGEN_OPCODE,
   type Service,
   serverAbortCode,
 } from './define.js';
@@ -280,7 +281,7 @@ export function serveRpc<D extends Record<string, AnyRpcDef>>(
         const key = byName.get(d.def.name);
         const h = key === undefined ? undefined : (handlers as Record<string, Function | undefined>)[key];
         if (!h) {
-          call.abort(-455);
+          call.abort(RXGEN_OPCODE);
           return;
         }
         const result = await h({ def: d.def, args: d.args, peer, call });

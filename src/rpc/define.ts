@@ -7,10 +7,11 @@
 // follows it; for fetches, `fetchLength` is the length the server writes right before the data
 // (a u32 for FetchData, a u64 for FetchData64) — not part of the .xg but of the protocol.
 
+import { RXGEN_CC_MARSHAL, RXGEN_CC_UNMARSHAL, RXGEN_OPCODE, RXGEN_SS_UNMARSHAL } from '../rx/errors.js';
 import { type Codec, XdrError, XdrReader, XdrWriter } from '../xdr/codec.js';
-import { RXGEN_OPCODE } from './errors.js';
 
-export { RXGEN_OPCODE };
+/** rxgen's abort codes (`rxgen_consts.h`), for the stubs' users. */
+export { RXGEN_CC_MARSHAL, RXGEN_CC_UNMARSHAL, RXGEN_OPCODE, RXGEN_SS_UNMARSHAL };
 
 export type SplitKind = 'fetch' | 'store';
 
@@ -30,15 +31,6 @@ export type ArgsOf<D> = D extends RpcDef<infer A, infer _R, infer _AI, infer _RI
 export type ArgsIn<D> = D extends RpcDef<infer _A, infer _R, infer AI, infer _RI> ? AI : never;
 export type ResultOf<D> = D extends RpcDef<infer _A, infer R, infer _AI, infer _RI> ? R : never;
 export type ResultIn<D> = D extends RpcDef<infer _A, infer _R, infer _AI, infer RI> ? RI : never;
-
-/** rxgen's abort codes (`rxgen_consts.h`); RXGEN_OPCODE lives with the error tables. */
-export const RXGEN_CC_MARSHAL = -450;
-export const RXGEN_CC_UNMARSHAL = -451;
-export const RXGEN_SS_MARSHAL = -452;
-export const RXGEN_SS_UNMARSHAL = -453;
-export const RXGEN_DECODE = -454;
-export const RXGEN_SS_XDRFREE = -456;
-export const RXGEN_CC_XDRFREE = -457;
 
 /** An incoming call names an opcode the service does not define: answer with ABORT(RXGEN_OPCODE). */
 export class UnknownOpcodeError extends Error {

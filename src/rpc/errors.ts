@@ -8,6 +8,25 @@
 
 import { constants as osConstants } from 'node:os';
 import { getSystemErrorMap } from 'node:util';
+import {
+  RX_ADDRINUSE,
+  RX_CALL_DEAD,
+  RX_CALL_TIMEOUT,
+  RX_EOF,
+  RX_INVALID_OPERATION,
+  RX_MSGSIZE,
+  RX_PROTOCOL_ERROR,
+  RX_RESTARTING,
+  RX_USER_ABORT,
+  RXGEN_CC_MARSHAL,
+  RXGEN_CC_UNMARSHAL,
+  RXGEN_CC_XDRFREE,
+  RXGEN_DECODE,
+  RXGEN_OPCODE,
+  RXGEN_SS_MARSHAL,
+  RXGEN_SS_UNMARSHAL,
+  RXGEN_SS_XDRFREE,
+} from '../rx/errors.js';
 
 /** What the caller of a multi-site RPC should do after this code. */
 export type RotationPolicy =
@@ -59,12 +78,7 @@ export const PT_BASE = 267264; // table "pt"
 export const VOLSER_BASE = 1492325120; // table "vols"
 
 // Well-known single codes that callers test for.
-export const RX_CALL_DEAD = -1;
-export const RX_INVALID_OPERATION = -2;
-export const RX_CALL_TIMEOUT = -3;
-export const RX_MSGSIZE = -8;
-export const RX_RESTARTING = -100;
-export const RXGEN_OPCODE = -455;
+export { RX_CALL_DEAD, RX_CALL_TIMEOUT, RX_INVALID_OPERATION, RX_MSGSIZE, RX_RESTARTING, RXGEN_OPCODE };
 export const VSALVAGE = 101;
 export const VNOVNODE = 102;
 export const VNOVOL = 103;
@@ -104,26 +118,31 @@ function defineRun(base: number, rows: readonly Row[]): void {
 }
 
 // Rx transport codes (rx.h). A dead or timed-out call says nothing about the volume: move on.
-define(-1, ['RX_CALL_DEAD', 'ETIMEDOUT', 'next-address', 'server did not answer (call dead)']);
+define(RX_CALL_DEAD, ['RX_CALL_DEAD', 'ETIMEDOUT', 'next-address', 'server did not answer (call dead)']);
 // kAFS treats RX_INVALID_OPERATION like RXGEN_OPCODE (rotate.c): the peer rejects the operation.
-define(-2, ['RX_INVALID_OPERATION', 'ENOTSUP', 'downgrade', 'invalid Rx operation']);
-define(-3, ['RX_CALL_TIMEOUT', 'ETIMEDOUT', 'next-server', 'call timed out']);
-define(-4, ['RX_EOF', 'EIO', 'fail', 'unexpected end of Rx data']);
-define(-5, ['RX_PROTOCOL_ERROR', 'EPROTO', 'next-server', 'Rx protocol error']);
-define(-6, ['RX_USER_ABORT', 'ECONNABORTED', 'fail', 'call aborted']);
-define(-7, ['RX_ADDRINUSE', 'EADDRINUSE', 'fail', 'Rx port already in use']);
-define(-8, ['RX_MSGSIZE', 'EMSGSIZE', 'busy', 'packet too big for the path']);
-define(-100, ['RX_RESTARTING', 'EAGAIN', 'busy', 'server is restarting']);
+define(RX_INVALID_OPERATION, ['RX_INVALID_OPERATION', 'ENOTSUP', 'downgrade', 'invalid Rx operation']);
+define(RX_CALL_TIMEOUT, ['RX_CALL_TIMEOUT', 'ETIMEDOUT', 'next-server', 'call timed out']);
+define(RX_EOF, ['RX_EOF', 'EIO', 'fail', 'unexpected end of Rx data']);
+define(RX_PROTOCOL_ERROR, ['RX_PROTOCOL_ERROR', 'EPROTO', 'next-server', 'Rx protocol error']);
+define(RX_USER_ABORT, ['RX_USER_ABORT', 'ECONNABORTED', 'fail', 'call aborted']);
+define(RX_ADDRINUSE, ['RX_ADDRINUSE', 'EADDRINUSE', 'fail', 'Rx port already in use']);
+define(RX_MSGSIZE, ['RX_MSGSIZE', 'EMSGSIZE', 'busy', 'packet too big for the path']);
+define(RX_RESTARTING, ['RX_RESTARTING', 'EAGAIN', 'busy', 'server is restarting']);
 
 // rxgen marshalling codes (rxgen_consts.h); only an unknown opcode has a cure.
-define(-450, ['RXGEN_CC_MARSHAL', 'EPROTO', 'fail', 'client could not marshal the arguments']);
-define(-451, ['RXGEN_CC_UNMARSHAL', 'EPROTO', 'fail', 'client could not unmarshal the reply']);
-define(-452, ['RXGEN_SS_MARSHAL', 'EPROTO', 'fail', 'server could not marshal the reply']);
-define(-453, ['RXGEN_SS_UNMARSHAL', 'EPROTO', 'fail', 'server could not unmarshal the arguments']);
-define(-454, ['RXGEN_DECODE', 'EPROTO', 'fail', 'rxgen decode error']);
-define(-455, ['RXGEN_OPCODE', 'ENOTSUP', 'downgrade', 'server does not support this RPC']);
-define(-456, ['RXGEN_SS_XDRFREE', 'EPROTO', 'fail', 'server XDR free error']);
-define(-457, ['RXGEN_CC_XDRFREE', 'EPROTO', 'fail', 'client XDR free error']);
+define(RXGEN_CC_MARSHAL, ['RXGEN_CC_MARSHAL', 'EPROTO', 'fail', 'client could not marshal the arguments']);
+define(RXGEN_CC_UNMARSHAL, ['RXGEN_CC_UNMARSHAL', 'EPROTO', 'fail', 'client could not unmarshal the reply']);
+define(RXGEN_SS_MARSHAL, ['RXGEN_SS_MARSHAL', 'EPROTO', 'fail', 'server could not marshal the reply']);
+define(RXGEN_SS_UNMARSHAL, [
+  'RXGEN_SS_UNMARSHAL',
+  'EPROTO',
+  'fail',
+  'server could not unmarshal the arguments',
+]);
+define(RXGEN_DECODE, ['RXGEN_DECODE', 'EPROTO', 'fail', 'rxgen decode error']);
+define(RXGEN_OPCODE, ['RXGEN_OPCODE', 'ENOTSUP', 'downgrade', 'server does not support this RPC']);
+define(RXGEN_SS_XDRFREE, ['RXGEN_SS_XDRFREE', 'EPROTO', 'fail', 'server XDR free error']);
+define(RXGEN_CC_XDRFREE, ['RXGEN_CC_XDRFREE', 'EPROTO', 'fail', 'client XDR free error']);
 
 // Volume ("VICE special") codes (errors.h); policies follow afs_analyze.c and kAFS rotate.c.
 define(VSALVAGE, ['VSALVAGE', 'EIO', 'next-server', 'volume needs salvage']);

@@ -8,7 +8,7 @@ import { RxPeer } from './peer.js';
 import type { RxLimits } from './tuning.js';
 
 /** Records unused this long are swept (ms). */
-export const IDLE_RECORD_MS = 300_000;
+const IDLE_RECORD_MS = 300_000;
 
 export class ConnTable {
   private readonly peers = new Map<string, RxPeer>();

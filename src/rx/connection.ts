@@ -19,7 +19,7 @@ import { RXKADEXPIRED } from './security/rxkad-errors.js';
 import type { ConnSecurity, SecurityClass } from './security/types.js';
 import type { RxTuning } from './tuning.js';
 
-export const MAX_CALLS = 4;
+const MAX_CALLS = 4;
 
 /** What a connection needs from the endpoint. */
 export interface ConnHost {

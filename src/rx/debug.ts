@@ -12,10 +12,10 @@ export const DEBUG_BADTYPE = -8;
 /** 'S': the newest debug-protocol version, with peers, waited and packet counts. */
 export const DEBUG_VERSION = 0x53;
 
-export const DEBUG_STATS_SIZE = 56;
-export const DEBUG_CONN_SIZE = 176;
-export const DEBUG_PEER_SIZE = 132;
-export const VERSION_REPLY_SIZE = 65;
+const DEBUG_STATS_SIZE = 56;
+const DEBUG_CONN_SIZE = 176;
+const DEBUG_PEER_SIZE = 132;
+const VERSION_REPLY_SIZE = 65;
 
 export interface DebugStats {
   nFreePackets: number;

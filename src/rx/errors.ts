@@ -10,31 +10,37 @@ export const RX_USER_ABORT = -6;
 export const RX_ADDRINUSE = -7;
 export const RX_MSGSIZE = -8;
 export const RX_RESTARTING = -100;
-export const RXGEN_OPCODE = -455;
-export const RXGEN_SS_UNMARSHAL = -453;
+// rxgen's stub codes (rxgen_consts.h), defined here because Rx names them in its errors.
+export const RXGEN_CC_MARSHAL = -450;
 export const RXGEN_CC_UNMARSHAL = -451;
+export const RXGEN_SS_MARSHAL = -452;
+export const RXGEN_SS_UNMARSHAL = -453;
+export const RXGEN_DECODE = -454;
+export const RXGEN_OPCODE = -455;
+export const RXGEN_SS_XDRFREE = -456;
+export const RXGEN_CC_XDRFREE = -457;
 
 const names: Record<number, string> = {
-  [-1]: 'RX_CALL_DEAD',
-  [-2]: 'RX_INVALID_OPERATION',
-  [-3]: 'RX_CALL_TIMEOUT',
-  [-4]: 'RX_EOF',
-  [-5]: 'RX_PROTOCOL_ERROR',
-  [-6]: 'RX_USER_ABORT',
-  [-7]: 'RX_ADDRINUSE',
-  [-8]: 'RX_MSGSIZE',
-  [-100]: 'RX_RESTARTING',
-  [-450]: 'RXGEN_CC_MARSHAL',
-  [-451]: 'RXGEN_CC_UNMARSHAL',
-  [-452]: 'RXGEN_SS_MARSHAL',
-  [-453]: 'RXGEN_SS_UNMARSHAL',
-  [-454]: 'RXGEN_DECODE',
-  [-455]: 'RXGEN_OPCODE',
-  [-456]: 'RXGEN_SS_XDRFREE',
-  [-457]: 'RXGEN_CC_XDRFREE',
+  [RX_CALL_DEAD]: 'RX_CALL_DEAD',
+  [RX_INVALID_OPERATION]: 'RX_INVALID_OPERATION',
+  [RX_CALL_TIMEOUT]: 'RX_CALL_TIMEOUT',
+  [RX_EOF]: 'RX_EOF',
+  [RX_PROTOCOL_ERROR]: 'RX_PROTOCOL_ERROR',
+  [RX_USER_ABORT]: 'RX_USER_ABORT',
+  [RX_ADDRINUSE]: 'RX_ADDRINUSE',
+  [RX_MSGSIZE]: 'RX_MSGSIZE',
+  [RX_RESTARTING]: 'RX_RESTARTING',
+  [RXGEN_CC_MARSHAL]: 'RXGEN_CC_MARSHAL',
+  [RXGEN_CC_UNMARSHAL]: 'RXGEN_CC_UNMARSHAL',
+  [RXGEN_SS_MARSHAL]: 'RXGEN_SS_MARSHAL',
+  [RXGEN_SS_UNMARSHAL]: 'RXGEN_SS_UNMARSHAL',
+  [RXGEN_DECODE]: 'RXGEN_DECODE',
+  [RXGEN_OPCODE]: 'RXGEN_OPCODE',
+  [RXGEN_SS_XDRFREE]: 'RXGEN_SS_XDRFREE',
+  [RXGEN_CC_XDRFREE]: 'RXGEN_CC_XDRFREE',
 };
 
-export function rxCodeName(code: number): string | undefined {
+function rxCodeName(code: number): string | undefined {
   return names[code];
 }
 

@@ -5,7 +5,7 @@ export const HEADER_SIZE = 28;
 /** Data bytes in every non-final sub-packet of a jumbogram. */
 export const JUMBO_DATA_SIZE = 1412;
 /** Jumbo header between sub-packets: u8 flags, u8 pad, u16 cksum. */
-export const JUMBO_HEADER_SIZE = 4;
+const JUMBO_HEADER_SIZE = 4;
 export const MAX_PACKET_SIZE = 16384;
 /** Classic safe Rx packet (header included) for a 1500-byte Ethernet path. */
 export const OLD_MAX_PACKET_SIZE = 1444;
@@ -44,9 +44,6 @@ export const AckReason = {
   DELAY: 8,
   IDLE: 9,
 } as const;
-
-export const ACK_TYPE_NACK = 0;
-export const ACK_TYPE_ACK = 1;
 
 export class RxPacketError extends Error {
   override readonly name = 'RxPacketError';
@@ -99,7 +96,7 @@ export function encodePacket(h: PacketHeader, body: Buffer | null): Buffer {
   return buf;
 }
 
-export function decodeHeader(buf: Buffer): PacketHeader {
+function decodeHeader(buf: Buffer): PacketHeader {
   if (buf.length < HEADER_SIZE) throw new RxPacketError('SHORT', `datagram of ${buf.length} bytes`);
   return {
     epoch: buf.readUInt32BE(0),
@@ -262,16 +259,3 @@ export function encodeAbortCode(code: number): Buffer {
   b.writeInt32BE(code | 0, 0);
   return b;
 }
-
-export const packetTypeName = (t: number): string =>
-  ({
-    1: 'DATA',
-    2: 'ACK',
-    3: 'BUSY',
-    4: 'ABORT',
-    5: 'ACKALL',
-    6: 'CHALLENGE',
-    7: 'RESPONSE',
-    8: 'DEBUG',
-    13: 'VERSION',
-  })[t] ?? `TYPE${t}`;

@@ -152,3 +152,14 @@ test('a command may claim a global option that follows it (mkmount --cell); befo
   assert.deepEqual(r.args, ['p', 'v', '--cell', 'other.org']);
   assert.deepEqual(parseCommandLine(['ls', '--cell', 'x'], claims).args, []);
 });
+
+test('--bind takes addr, addr:port or :port and reaches the client options', () => {
+  assert.deepEqual(parseCommandLine(['--bind', '127.0.0.5', 'ls']).globals.bind, { host: '127.0.0.5' });
+  assert.deepEqual(parseCommandLine(['ls', '--bind=127.0.0.5:7001']).globals.bind, {
+    host: '127.0.0.5',
+    port: 7001,
+  });
+  assert.deepEqual(parseCommandLine(['--bind', ':7001', 'ls']).globals.bind, { port: 7001 });
+  for (const bad of ['', 'host.example', '127.0.0.1:70000', '300.1.1.1', '127.0.0.1:'])
+    assert.throws(() => parseCommandLine([`--bind=${bad}`, 'ls']), UsageError, bad);
+});
