@@ -18,13 +18,18 @@ import {
   encodeRequest,
   encodeRequestInto,
   encodeResult,
+  OPCODE_SIZE,
   type ResultIn,
   type ResultOf,
   RXGEN_CC_MARSHAL,
   RXGEN_CC_UNMARSHAL,
   RXGEN_OPCODE,
+  RXGEN_SS_UNMARSHAL,
+  readOpcode,
+  requestBound,
   type Service,
   serverAbortCode,
+  serviceRequestBound,
 } from './define.js';
 import { AfsError, abortToError } from './errors.js';
 
@@ -273,24 +278,36 @@ export function serveRpc<D extends Record<string, AnyRpcDef>>(
 ): void {
   const byName = new Map<string, string>();
   for (const key of Object.keys(service.rpcs)) byName.set(service.rpcs[key]!.name, key);
-  ep.serve(serviceId, (call, peer) => {
-    void (async () => {
-      try {
-        const payload = await call.readAll();
-        const d = decodeCall(service, payload);
-        const key = byName.get(d.def.name);
-        const h = key === undefined ? undefined : (handlers as Record<string, Function | undefined>)[key];
-        if (!h) {
-          call.abort(RXGEN_OPCODE);
-          return;
+  // Requests are bounded by their definitions as they arrive: first by the service's largest,
+  // then by the RPC's own once the opcode is read; more is aborted with RXGEN_SS_UNMARSHAL.
+  const limits = { maxRequest: serviceRequestBound(service), abortCode: RXGEN_SS_UNMARSHAL };
+  ep.serve(
+    serviceId,
+    (call, peer) => {
+      void (async () => {
+        try {
+          const head = await call.readExact(OPCODE_SIZE).catch((e: unknown) => {
+            // A live call whose request ended early: undecodable, as rxgen's stub would say.
+            throw call.state === 'active' ? new XdrError('XDR_SHORT', 'request without an opcode') : e;
+          });
+          const def = service.byOpcode.get(readOpcode(head));
+          if (def) call.limitReceive(requestBound(def), RXGEN_SS_UNMARSHAL);
+          const d = decodeCall(service, Buffer.concat([head, await call.readAll()]));
+          const key = byName.get(d.def.name);
+          const h = key === undefined ? undefined : (handlers as Record<string, Function | undefined>)[key];
+          if (!h) {
+            call.abort(RXGEN_OPCODE);
+            return;
+          }
+          const result = await h({ def: d.def, args: d.args, peer, call });
+          if (call.state === 'active') await call.end(encodeResult(d.def, result));
+        } catch (e) {
+          const code = e instanceof RpcAbort ? e.abortCode : serverAbortCode(e);
+          if (call.state === 'active') call.abort(code ?? RX_PROTOCOL_ERROR, e);
+          if (code === undefined && !(e instanceof RxCallError)) onError?.(e, peer);
         }
-        const result = await h({ def: d.def, args: d.args, peer, call });
-        if (call.state === 'active') await call.end(encodeResult(d.def, result));
-      } catch (e) {
-        const code = e instanceof RpcAbort ? e.abortCode : serverAbortCode(e);
-        if (call.state === 'active') call.abort(code ?? RX_PROTOCOL_ERROR, e);
-        if (code === undefined && !(e instanceof RxCallError)) onError?.(e, peer);
-      }
-    })();
-  });
+      })();
+    },
+    limits,
+  );
 }

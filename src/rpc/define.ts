@@ -114,6 +114,24 @@ export function defineService<D extends Record<string, AnyRpcDef>>(name: string,
   return Object.freeze({ name, rpcs, byOpcode });
 }
 
+/** Bytes of the opcode word that starts every request. */
+export const OPCODE_SIZE = 4;
+
+/**
+ * The largest request (opcode + IN parameters) a definition allows, from its codecs; unbounded for
+ * store splits, whose raw data follows. A served call that carries more is refused.
+ */
+export function requestBound(def: AnyRpcDef): number {
+  return def.split === 'store' ? Number.POSITIVE_INFINITY : OPCODE_SIZE + def.args.maxSize;
+}
+
+/** The largest request any RPC of a service allows (the bound before the opcode is known). */
+export function serviceRequestBound<D extends Record<string, AnyRpcDef>>(service: Service<D>): number {
+  let max = OPCODE_SIZE;
+  for (const def of service.byOpcode.values()) max = Math.max(max, requestBound(def));
+  return max;
+}
+
 /** The opcode word at the start of a request payload. */
 export function readOpcode(buf: Buffer): number {
   return new XdrReader(buf).u32();
