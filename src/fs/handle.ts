@@ -150,6 +150,8 @@ export class AfsFileHandle extends EventEmitter {
   /** Written since the last sync(). */
   private dirty = false;
   private locked = false;
+  /** Bytes a stream fetched past what it was asked for, with the data version they belong to. */
+  private ahead: { pos: number; data: Buffer; version: bigint } | undefined;
 
   constructor(
     private readonly ctx: FsContext,
@@ -348,6 +350,44 @@ export class AfsFileHandle extends EventEmitter {
     return Buffer.concat(parts);
   }
 
+  /**
+   * For streams: like read(), but fetching `window` bytes at a time (a call per 64 KiB would be
+   * slow) and serving the next reads from them while the file's data version, as the callback
+   * promise vouches for it, is the one they were read at.
+   */
+  readStreamed(into: Buffer, position: number | null, window: number, signal?: AbortSignal): Promise<number> {
+    return this.run('read', async () => {
+      if (!this.flags.read) throw badDescriptor('read');
+      const at = async (p: number) => {
+        const hit = await this.fromAhead(into, p, signal);
+        if (hit !== undefined) return hit;
+        const size = Math.max(into.length, Math.min(window, this.status.length - p));
+        const data = Buffer.allocUnsafe(size);
+        const n = await this.readAt(data, p, signal);
+        const got = data.subarray(0, n);
+        this.ahead = n > into.length ? { pos: p, data: got, version: this.status.dataVersion } : undefined;
+        return got.copy(into, 0, 0, Math.min(n, into.length));
+      };
+      if (position !== null) return at(position);
+      return this.atCursor(async (p) => {
+        const n = await at(p);
+        return [n, p + n];
+      });
+    });
+  }
+
+  private async fromAhead(into: Buffer, p: number, signal?: AbortSignal): Promise<number | undefined> {
+    const a = this.ahead;
+    if (!a || p < a.pos || p >= a.pos + a.data.length) return undefined;
+    const cell = await this.afsCell();
+    const { status } = await this.ctx.files.fetchStatus(cell, this.fid, this.opts('read', signal));
+    if (status.dataVersion !== a.version || this.ahead !== a) {
+      this.ahead = undefined;
+      return undefined;
+    }
+    return a.data.copy(into, 0, p - a.pos, Math.min(a.data.length, p - a.pos + into.length));
+  }
+
   readLines(options?: HandleReadStreamOptions): Interface {
     return createInterface({ input: this.createReadStream(options), crlfDelay: Number.POSITIVE_INFINITY });
   }
@@ -394,6 +434,7 @@ export class AfsFileHandle extends EventEmitter {
   private writePlaced(data: Buffer, pos: number | null, syscall: string): Promise<number> {
     if (!this.flags.write) return Promise.reject(badDescriptor(syscall));
     if (data.length === 0) return Promise.resolve(0);
+    this.ahead = undefined;
     const store = async (at: number) => {
       // As Linux does for O_APPEND, every write goes to the end, whatever position it names.
       this.dirty = true;
@@ -530,6 +571,7 @@ export class AfsFileHandle extends EventEmitter {
       if (!this.flags.write)
         throw new AfsError('EINVAL', 'EINVAL: invalid argument, ftruncate', { syscall: 'ftruncate' });
       this.dirty = true;
+      this.ahead = undefined;
       this.status = await storeLength(
         this.ctx,
         this.cell,

@@ -1,5 +1,8 @@
-// Readable and Writable streams over AFS files, with backpressure: reads fetch one chunk ahead,
-// writes gather up to a chunk and store it in one StoreData64 call.
+// Read and write streams over AFS files are node:fs's own ReadStream and WriteStream, given the
+// descriptor operations (their `fs` option) done by AfsFileHandle: every Node rule (start/end
+// checks, highWaterMark, encoding, flags, autoClose, signal, 'open'/'ready'/'close', bytesRead,
+// backpressure) holds and the bytes go through AFS. Reads fetch a window ahead of the reader
+// (FileHandle.readStreamed) so a 64 KiB highWaterMark does not mean one RPC per 64 KiB.
 
 import {
   createReadStream as nodeCreateReadStream,
@@ -7,179 +10,151 @@ import {
   type ReadStream,
   type WriteStream,
 } from 'node:fs';
-import { Readable, Writable } from 'node:stream';
 import type { AfsFileHandle } from './handle.js';
 import type { AfsFs, PathLike } from './promises.js';
 
-export interface ReadStreamOptions {
+/** How far a stream's reads fetch ahead of its reader. */
+const READ_WINDOW = 8 << 20;
+
+interface StreamOptions {
+  encoding?: BufferEncoding | null;
+  autoClose?: boolean;
+  emitClose?: boolean;
   start?: number;
+  highWaterMark?: number;
+  signal?: AbortSignal;
+}
+
+export interface HandleReadStreamOptions extends StreamOptions {
   /** Inclusive, as node:fs has it. */
   end?: number;
-  highWaterMark?: number;
-  signal?: AbortSignal;
 }
 
-export interface WriteStreamOptions {
+export interface HandleWriteStreamOptions extends StreamOptions {
+  flush?: boolean;
+}
+
+export interface ReadStreamOptions extends HandleReadStreamOptions {
   flags?: string;
   mode?: number;
-  start?: number;
-  highWaterMark?: number;
-  signal?: AbortSignal;
 }
 
-// 16 MiB per read: each is four parallel 4 MiB FetchData64 calls (one per channel).
-const CHUNK = 16 << 20;
-
-export function createReadStream(fs: AfsFs, path: PathLike, o: ReadStreamOptions = {}): Readable {
-  const chunk = o.highWaterMark ?? CHUNK;
-  async function* gen(): AsyncGenerator<Buffer> {
-    const h = await fs.open(path, 'r', 0o644, { signal: o.signal });
-    try {
-      let pos = o.start ?? 0;
-      const stop = o.end === undefined ? Number.POSITIVE_INFINITY : o.end + 1;
-      let ahead: Promise<Buffer> | undefined;
-      const read = (p: number) => {
-        const n = Math.min(chunk, stop - p);
-        if (n <= 0) return Promise.resolve(Buffer.alloc(0));
-        const b = Buffer.allocUnsafe(n);
-        return h.readAt(b, p, o.signal).then((got) => b.subarray(0, got));
-      };
-      ahead = read(pos);
-      for (;;) {
-        const got: Buffer = await ahead;
-        if (got.length === 0) return;
-        pos += got.length;
-        ahead =
-          got.length < Math.min(chunk, stop - (pos - got.length)) || pos >= stop ? undefined : read(pos);
-        ahead?.catch(() => {});
-        yield got;
-        if (!ahead) return;
-      }
-    } finally {
-      await h.close();
-    }
-  }
-  return Readable.from(gen(), { objectMode: false, highWaterMark: chunk, signal: o.signal } as never);
-}
-
-export function createWriteStream(fs: AfsFs, path: PathLike, o: WriteStreamOptions = {}): Writable {
-  const limit = o.highWaterMark ?? 8 << 20;
-  let handle: AfsFileHandle | undefined;
-  let pos = o.start ?? 0;
-  let pending: Buffer[] = [];
-  let pendingLen = 0;
-  const open = async () => {
-    handle ??= await fs.open(path, o.flags ?? 'w', o.mode ?? 0o644, { signal: o.signal });
-    return handle;
-  };
-  const flush = async () => {
-    const h = await open();
-    if (pendingLen === 0) return;
-    const data = pending.length === 1 ? pending[0]! : Buffer.concat(pending);
-    pending = [];
-    pendingLen = 0;
-    await h.write(data, 0, data.length, pos);
-    pos += data.length;
-  };
-  return new Writable({
-    highWaterMark: limit,
-    signal: o.signal,
-    write(chunk: Buffer, _enc, cb) {
-      pending.push(chunk);
-      pendingLen += chunk.length;
-      if (pendingLen < limit) {
-        open().then(() => cb(), cb);
-        return;
-      }
-      flush().then(() => cb(), cb);
-    },
-    final(cb) {
-      flush()
-        .then(() => handle?.close())
-        .then(() => cb(), cb);
-    },
-    destroy(err, cb) {
-      void handle?.close();
-      cb(err);
-    },
-  });
-}
-
-// ---------------------------------------------------------------- streams of a FileHandle
-
-export interface HandleReadStreamOptions {
-  encoding?: BufferEncoding | null;
-  autoClose?: boolean;
-  emitClose?: boolean;
-  start?: number;
-  end?: number;
-  highWaterMark?: number;
-  signal?: AbortSignal;
-}
-
-export interface HandleWriteStreamOptions {
-  encoding?: BufferEncoding | null;
-  autoClose?: boolean;
-  emitClose?: boolean;
-  start?: number;
-  highWaterMark?: number;
-  flush?: boolean;
-  signal?: AbortSignal;
+export interface WriteStreamOptions extends HandleWriteStreamOptions {
+  flags?: string;
+  mode?: number;
 }
 
 type Done<T = void> = (err: Error | null, value?: T, extra?: unknown) => void;
 
-/**
- * The descriptor operations node:fs's own ReadStream and WriteStream call (their `fs` option), done
- * by the handle: the streams keep every Node rule (start/end checks, highWaterMark, encoding,
- * autoClose, signal, events) and the bytes go through AFS.
- */
-function handleOps(h: AfsFileHandle) {
-  const settle = <T>(p: Promise<T>, cb: (err: Error | null, value?: T) => void) =>
-    void p.then(
-      (v) => cb(null, v),
-      (e: Error) => cb(e),
-    );
+function settle<T>(p: Promise<T>, cb: Done<T>): void {
+  p.then(
+    (v) => cb(null, v),
+    (e: Error) => cb(e),
+  );
+}
+
+/** The descriptor operations node:fs's streams call, on the handles `handleOf` finds. */
+function descriptorOps(handleOf: (fd: number) => AfsFileHandle, signal?: AbortSignal) {
   return {
-    read(_fd: number, buf: Buffer, off: number, len: number, pos: number | null, cb: Done<number>) {
-      h.read(buf, off, len, pos).then(
-        (r) => cb(null, r.bytesRead, buf),
-        (e: Error) => cb(e),
-      );
+    read(
+      fd: number,
+      buf: Buffer,
+      off: number,
+      len: number,
+      pos: number | null | undefined,
+      cb: Done<number>,
+    ) {
+      const into = buf.subarray(off, off + len);
+      handleOf(fd)
+        .readStreamed(into, typeof pos === 'number' && pos >= 0 ? pos : null, READ_WINDOW, signal)
+        .then(
+          (n) => cb(null, n, buf),
+          (e: Error) => cb(e),
+        );
     },
-    write(_fd: number, buf: Buffer, off: number, len: number, pos: number | null, cb: Done<number>) {
-      h.write(buf, off, len, pos).then(
-        (r) => cb(null, r.bytesWritten, buf),
-        (e: Error) => cb(e),
-      );
+    write(fd: number, buf: Buffer, off: number, len: number, pos: number | null, cb: Done<number>) {
+      handleOf(fd)
+        .write(buf, off, len, pos)
+        .then(
+          (r) => cb(null, r.bytesWritten, buf),
+          (e: Error) => cb(e),
+        );
     },
-    writev(_fd: number, bufs: Buffer[], pos: number | null, cb: Done<number>) {
-      h.writev(bufs, pos).then(
-        (r) => cb(null, r.bytesWritten, bufs),
-        (e: Error) => cb(e),
-      );
+    writev(fd: number, bufs: Buffer[], pos: number | null, cb: Done<number>) {
+      handleOf(fd)
+        .writev(bufs, pos)
+        .then(
+          (r) => cb(null, r.bytesWritten, bufs),
+          (e: Error) => cb(e),
+        );
     },
-    fsync(_fd: number, cb: Done) {
-      settle(h.sync(), cb);
+    fsync(fd: number, cb: Done) {
+      settle(handleOf(fd).sync(), cb);
     },
-    close(_fd: number, cb: Done) {
-      settle(h.close(), cb);
-    },
-    open(_path: string, _flags: string, _mode: number, cb: Done<number>) {
-      cb(null, h.fd);
+    close(fd: number, cb: Done) {
+      settle(handleOf(fd).close(), cb);
     },
   };
 }
 
-/** fileHandle.createReadStream(): reads from `start` (or the current position), closes the handle at the end unless autoClose is false. */
+/** fileHandle.createReadStream(): from `start` (or the current position); closes the handle at the end unless autoClose is false. */
 export function createHandleReadStream(h: AfsFileHandle, o: HandleReadStreamOptions = {}): ReadStream {
-  const s = nodeCreateReadStream(null as unknown as string, { ...o, fd: h.fd, fs: handleOps(h) } as never);
+  const ops = {
+    ...descriptorOps(() => h, o.signal),
+    open: (...a: unknown[]) => (a.at(-1) as Done<number>)(null, h.fd),
+  };
+  const s = nodeCreateReadStream(null as unknown as string, { ...o, fd: h.fd, fs: ops } as never);
   h.once('close', () => s.close());
   return s;
 }
 
 export function createHandleWriteStream(h: AfsFileHandle, o: HandleWriteStreamOptions = {}): WriteStream {
-  const s = nodeCreateWriteStream(null as unknown as string, { ...o, fd: h.fd, fs: handleOps(h) } as never);
+  const ops = {
+    ...descriptorOps(() => h, o.signal),
+    open: (...a: unknown[]) => (a.at(-1) as Done<number>)(null, h.fd),
+  };
+  const s = nodeCreateWriteStream(null as unknown as string, { ...o, fd: h.fd, fs: ops } as never);
   h.once('close', () => s.close());
   return s;
+}
+
+/** The open(path) the path-based streams do, through client.fs, keeping the handle by its fd. */
+function pathOps(fs: AfsFs, signal?: AbortSignal) {
+  const handles = new Map<number, AfsFileHandle>();
+  const handleOf = (fd: number) => {
+    const h = handles.get(fd);
+    if (!h) throw new Error(`no AFS file handle with fd ${fd}`);
+    return h;
+  };
+  return {
+    ...descriptorOps(handleOf, signal),
+    open(path: PathLike, flags: string, mode: number, cb: Done<number>) {
+      fs.open(path, flags, mode, { signal }).then((h) => {
+        const fd = h.fd;
+        handles.set(fd, h);
+        h.once('close', () => handles.delete(fd));
+        cb(null, fd);
+      }, cb);
+    },
+  };
+}
+
+// AFS applies no umask: files are created 0644 unless a mode is given, as a local disk under
+// the usual umask 022 would make them.
+const DEFAULT_MODE = 0o644;
+
+export function createReadStream(fs: AfsFs, path: PathLike, o: ReadStreamOptions = {}): ReadStream {
+  return nodeCreateReadStream(path, {
+    ...o,
+    mode: o.mode ?? DEFAULT_MODE,
+    fs: pathOps(fs, o.signal),
+  } as never);
+}
+
+export function createWriteStream(fs: AfsFs, path: PathLike, o: WriteStreamOptions = {}): WriteStream {
+  return nodeCreateWriteStream(path, {
+    ...o,
+    mode: o.mode ?? DEFAULT_MODE,
+    fs: pathOps(fs, o.signal),
+  } as never);
 }

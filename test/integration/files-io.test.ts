@@ -51,7 +51,7 @@ test('a write stream honours backpressure and stores every byte', async () => {
   for (let off = 0; off < data.length; off += 64 * 1024) {
     if (!ws.write(data.subarray(off, off + 64 * 1024))) {
       refused++;
-      await new Promise((r) => ws.once('drain', r));
+      await new Promise<void>((r) => ws.once('drain', () => r()));
     }
   }
   await new Promise<void>((resolve, reject) => ws.end((e?: Error | null) => (e ? reject(e) : resolve())));
@@ -94,7 +94,7 @@ test('a read stream honours start/end (inclusive) and does not run ahead of its 
   }
   // Backpressure: a reader that takes nothing leaves at most a few chunks buffered.
   const rs = client.fs.createReadStream(p, { highWaterMark: 64 * 1024 });
-  await new Promise((r) => rs.once('readable', r));
+  await new Promise<void>((r) => rs.once('readable', () => r()));
   await new Promise((r) => setTimeout(r, 300).unref());
   assert.ok(rs.readableLength <= 4 * 64 * 1024, `buffered ${rs.readableLength} bytes without a reader`);
   rs.destroy();

@@ -1,10 +1,11 @@
 // A FileHandle's streams (createReadStream, createWriteStream, readLines, readableWebStream) on AFS
 // and on a local disk with the same outcome; AFS bytes checked through afsd.fuse.
 import assert from 'node:assert/strict';
+import * as nodeFs from 'node:fs';
 import { text as streamText } from 'node:stream/consumers';
 import { pipeline } from 'node:stream/promises';
 import { test } from 'node:test';
-import { conformance, conformanceSides, outcome, withFile } from './filehandle-harness.js';
+import { conformance, conformanceSides, outcome, type Side, withFile } from './filehandle-harness.js';
 
 const sides = conformanceSides('fh-streams');
 const same = (name: string, fn: Parameters<typeof conformance>[2]) => conformance(sides, name, fn);
@@ -96,3 +97,46 @@ same('readableWebStream gives the bytes from the current position; a second one 
     return [got, second];
   }),
 );
+
+// ---------------------------------------------------------------- by path (node:fs's createReadStream/createWriteStream)
+
+type PathStreams = Pick<typeof import('node:fs'), 'createReadStream' | 'createWriteStream'>;
+const streamsOf = (s: Side): PathStreams =>
+  s.kind === 'afs' ? (sides.client.fs as unknown as PathStreams) : nodeFs;
+
+function events(e: NodeJS.EventEmitter, names: string[]): string[] {
+  const seen: string[] = [];
+  for (const n of names) e.on(n, () => seen.push(n));
+  return seen;
+}
+
+same('a path read stream: start/end, highWaterMark, encoding, its events, bytesRead and path', async (s) => {
+  const p = s.path('prs');
+  await s.fs.writeFile(p, '0123456789abcdef');
+  const rs = streamsOf(s).createReadStream(p, { start: 1, end: 12, highWaterMark: 5, encoding: 'latin1' });
+  const seen = events(rs, ['open', 'ready', 'end', 'close']);
+  const got = await chunks(rs);
+  await new Promise((r) => setImmediate(r));
+  return [got, seen, rs.bytesRead, rs.path === p, rs.pending];
+});
+
+same('a path write stream: flags r+ with start, a for append, bytesWritten and its events', async (s) => {
+  const p = s.path('pws');
+  await s.fs.writeFile(p, '0123456789');
+  const ws = streamsOf(s).createWriteStream(p, { flags: 'r+', start: 4 });
+  const seen = events(ws, ['open', 'ready', 'finish', 'close']);
+  await pipeline(['ab', 'cd'], ws);
+  const ap = streamsOf(s).createWriteStream(p, { flags: 'a' });
+  await pipeline(['++'], ap);
+  return [seen, ws.bytesWritten, ap.bytesWritten, ws.path === p, await s.contents(p)];
+});
+
+same('path streams fail the Node way: missing file, bad range, aborted signal', async (s) => {
+  const missing = outcome(() => chunks(streamsOf(s).createReadStream(s.path('none'))));
+  const range = outcome(async () => streamsOf(s).createReadStream(s.path('none'), { start: 3, end: 1 }));
+  const p = s.path('abort');
+  await s.fs.writeFile(p, 'x'.repeat(100));
+  const aborted = outcome(() => chunks(streamsOf(s).createReadStream(p, { signal: AbortSignal.abort() })));
+  const noDir = outcome(() => pipeline(['x'], streamsOf(s).createWriteStream(`${s.path('nodir')}/f`)));
+  return Promise.all([missing, range, aborted, noDir]);
+});
