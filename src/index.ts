@@ -1,5 +1,4 @@
 // The public surface of tsafs.
-export const VERSION = '0.1.0';
 
 export type { Acl, AclEntry } from './afs/acl.js';
 export type { AuthOption } from './auth/identity.js';
@@ -12,3 +11,4 @@ export { AfsDirent, AfsStats } from './fs/stats.js';
 export { AfsError } from './rpc/errors.js';
 export { RxEndpoint } from './rx/endpoint.js';
 export { RxCallError } from './rx/errors.js';
+export { VERSION } from './version.js';

@@ -18,6 +18,7 @@ export interface GlobalOptions {
   /** Local address[:port] of the client's Rx endpoint. */
   bind?: { host?: string; port?: number };
   help: boolean;
+  version: boolean;
 }
 
 export interface ParsedCommandLine {
@@ -27,7 +28,7 @@ export interface ParsedCommandLine {
 }
 
 const VALUED = new Set(['cell', 'cellservdb', 'localauth-as', 'level', 'bind']);
-const BOOLEAN = new Set(['json', 'anonymous', 'localauth', 'help']);
+const BOOLEAN = new Set(['json', 'anonymous', 'localauth', 'help', 'version']);
 const LEVELS: readonly LevelName[] = ['clear', 'auth', 'crypt'];
 
 /**
@@ -39,7 +40,7 @@ export function parseCommandLine(
   argv: readonly string[],
   claims: Readonly<Record<string, readonly string[]>> = {},
 ): ParsedCommandLine {
-  const g: GlobalOptions = { json: false, anonymous: false, localauth: false, help: false };
+  const g: GlobalOptions = { json: false, anonymous: false, localauth: false, help: false, version: false };
   let command: string | undefined;
   const args: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -124,6 +125,7 @@ function setBoolean(g: GlobalOptions, name: string): void {
   if (name === 'json') g.json = true;
   else if (name === 'anonymous') g.anonymous = true;
   else if (name === 'localauth') g.localauth = true;
+  else if (name === 'version') g.version = true;
   else g.help = true;
 }
 

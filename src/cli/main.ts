@@ -2,6 +2,7 @@
 // The tsafs command line: global options, then one command from the registry (commands.ts).
 
 import { AfsClient } from '../client.js';
+import { VERSION } from '../version.js';
 import { authFor, type GlobalOptions, parseCommandLine } from './args.js';
 import type { CliContext } from './command.js';
 import { allCommands, CLAIMED_OPTIONS, loadCommand } from './commands.js';
@@ -18,6 +19,7 @@ const GLOBAL_HELP = `global options (anywhere on the line):
   --level clear|auth|crypt   rxkad protection (default crypt)
   --bind <addr[:port]>   local address (and port) of the client's Rx socket
   -h, --help             help (tsafs <command> --help: that command's usage)
+  --version              print the version and exit
 
 exit codes: 0 ok, 1 failed, 2 bad usage, 3 not found, 4 permission denied, 5 no server answered
 `;
@@ -84,6 +86,10 @@ export async function main(argv: string[]): Promise<number> {
     return EXIT.USAGE;
   }
   const { globals, command: name, args } = parsed;
+  if (globals.version) {
+    process.stdout.write(`tsafs ${VERSION}\n`);
+    return EXIT.OK;
+  }
   if (!name) {
     (globals.help ? process.stdout : process.stderr).write(await helpText());
     return globals.help ? EXIT.OK : EXIT.USAGE;

@@ -6,6 +6,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
+import { VERSION } from '../version.js';
 import { type CallTimeouts, DEFAULT_TIMEOUTS, type RxCall } from './call.js';
 import { ConnTable } from './conn-table.js';
 import { type ConnHost, RxConnection } from './connection.js';
@@ -39,7 +40,7 @@ import {
   SERVER_CALL_TIMEOUTS,
 } from './tuning.js';
 
-export const TSAFS_RX_VERSION = 'tsafs 0.1.0 (pure-TypeScript Rx)';
+export const TSAFS_RX_VERSION = `tsafs ${VERSION} (pure-TypeScript Rx)`;
 
 export interface EndpointOptions {
   /** Local address to bind (default 0.0.0.0). */
