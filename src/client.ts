@@ -12,7 +12,6 @@ import {
 } from './afs/cellservdb.js';
 import { cmDebugHandlers, describeEntry } from './afs/cm-debug.js';
 import { CacheManagerService } from './afs/cmservice.js';
-import { AfsCellResolver, type AfsDnsOptions, isHostname, withDnsDiscovery } from './afs/dns.js';
 import { FileService } from './afs/fs-operation.js';
 import type { ParallelFetchOptions } from './afs/fsclient.js';
 import { Net } from './afs/net.js';
@@ -20,6 +19,13 @@ import type { WalkOps } from './afs/path.js';
 import { RxPeerBinder, RxRecordOps } from './afs/rx-ops.js';
 import type { Server } from './afs/server.js';
 import { VnodeCache } from './afs/vcache.js';
+import {
+  AfsCellResolver,
+  type AfsDnsOptions,
+  dnsDiscoveryOptions,
+  mayDiscover,
+  withDnsDiscovery,
+} from './afs/vl-dns.js';
 import { VlRotation } from './afs/vl-rotate.js';
 import { type AuthOption, resolveIdentity } from './auth/identity.js';
 import { GuardedIdentity } from './auth/token-dead.js';
@@ -27,7 +33,7 @@ import type { Releasable } from './fs/context.js';
 import { AfsFs } from './fs/promises.js';
 import { AfsError } from './rpc/errors.js';
 import { type AFSFid, uuidToString } from './rpc/types.js';
-import type { VldbEntry } from './rpc/vl.js';
+import { VL_PORT, type VldbEntry } from './rpc/vl.js';
 import { RxEndpoint } from './rx/endpoint.js';
 import type { SecurityClass } from './rx/security/types.js';
 import type { DebugAnswers } from './rx/tuning.js';
@@ -76,12 +82,12 @@ export interface AfsClientOptions {
   vldbTtlMs?: number;
   /**
    * Find cells not in the configuration by DNS (SRV `_afs3-vlserver._udp.<cell>`, then AFSDB), as
-   * `afsd -afsdb` does. Off by default: without it no name is ever sent to a resolver.
+   * kAFS and `afsd -afsdb` do, for cells named explicitly (`/afs/<cell>/...`, `cell:`). On by
+   * default with the system's nameservers; `false` turns it off (no name is then ever sent to a
+   * resolver). Without this option, `TSAFS_DNS=off` or `TSAFS_DNS=<nameserver>,...` decides.
    */
-  dns?: AfsDnsOptions;
+  dns?: AfsDnsOptions | false;
 }
-
-const VL_PORT = 7003;
 
 export class AfsClient {
   private started: Promise<void> | undefined;
@@ -104,8 +110,11 @@ export class AfsClient {
   /** The node:fs/promises-shaped API. */
   readonly fs: AfsFs;
   readonly mount: string;
+  /** DNS discovery of unknown cells (undefined: off). */
+  private readonly discovery: AfsDnsOptions | undefined;
 
   constructor(readonly options: AfsClientOptions = {}) {
+    this.discovery = dnsDiscoveryOptions(options.dns);
     this.mount = (options.mount ?? '/afs').replace(/\/+$/, '') || '/afs';
     this.cache =
       options.cacheSize === false
@@ -113,8 +122,7 @@ export class AfsClient {
         : new VnodeCache(options.cacheSize ?? 128 << 20, Date.now, 100_000, options.cacheDir);
     const client = this;
     const walkOps: WalkOps = {
-      knownCell: (name) =>
-        client.cellList.has(name.toLowerCase()) || (!!client.options.dns && isHostname(name)),
+      knownCell: (name) => client.cellList.has(name.toLowerCase()) || client.discoverable(name.toLowerCase()),
       defaultCell: () => client.localCell,
       vldb: (cell, volume, signal) => client.vldbEntry(volume, cell, signal),
       fetchWhole: async (cell, fid, max, signal) =>
@@ -220,7 +228,7 @@ export class AfsClient {
       };
     }
     this.ops = new RxRecordOps(ep);
-    const resolver = o.dns ? new AfsCellResolver(o.dns) : undefined;
+    const resolver = this.discovery ? new AfsCellResolver(this.discovery) : undefined;
     const gc = o.gcDelayMs;
     this.netRecords = new Net({
       ops: resolver ? withDnsDiscovery(this.ops, resolver) : this.ops,
@@ -276,6 +284,10 @@ export class AfsClient {
     return this.cellList.get(name) ?? this.netRecords?.cells.get(name)?.vlServers ?? [];
   }
 
+  private discoverable(name: string): boolean {
+    return this.discovery !== undefined && mayDiscover(name);
+  }
+
   get thisCell(): string | undefined {
     return this.localCell;
   }
@@ -283,7 +295,7 @@ export class AfsClient {
   private cellName(cell?: string): string {
     const name = (cell ?? this.localCell)?.toLowerCase();
     if (!name) throw new AfsError('EDESTADDRREQ', 'EDESTADDRREQ: no cell named and no local cell configured');
-    if (!this.cellList.has(name) && !(this.options.dns && isHostname(name))) {
+    if (!this.cellList.has(name) && !this.discoverable(name)) {
       throw new AfsError('ENOENT', `ENOENT: unknown cell '${name}'`, { path: name });
     }
     return name;

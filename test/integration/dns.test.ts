@@ -3,15 +3,11 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { CacheManagerService } from '../../src/afs/cmservice.js';
-import {
-  AfsCellResolver,
-  DnsNoSuchCellError,
-  DnsUnreachableError,
-  withDnsDiscovery,
-} from '../../src/afs/dns.js';
 import { Net } from '../../src/afs/net.js';
 import { RxPeerBinder, RxRecordOps } from '../../src/afs/rx-ops.js';
 import type { Server } from '../../src/afs/server.js';
+import { AfsCellResolver, DnsNoSuchCellError, withDnsDiscovery } from '../../src/afs/vl-dns.js';
+import { DnsUnreachableError } from '../../src/dns/errors.js';
 import { RxEndpoint } from '../../src/rx/endpoint.js';
 import { type CellEnv, cellEnv, vosExamine } from './helpers/cell.js';
 import { afsdbHex, type Dnsmasq, startDnsmasq } from './helpers/dnsmasq.js';

@@ -4,23 +4,21 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import * as dnsPacket from 'dns-packet';
+import { parseNameServer, parseResolvConf } from '../../src/dns/config.js';
+import { DnsConfigError, DnsMalformedError } from '../../src/dns/errors.js';
 import {
   aData,
   afsdbData,
   answersFor,
   buildQuery,
   DNS_TYPE,
-  DnsConfigError,
-  DnsMalformedError,
   isHostname,
   MAX_RECORDS,
   minTtl,
   negativeTtl,
   parseMessage,
-  parseNameServer,
-  parseResolvConf,
   srvData,
-} from '../../src/afs/dns.js';
+} from '../../src/dns/message.js';
 import { RCODES, type Rcode } from './helpers/fake-dns.js';
 
 type Answer = dnsPacket.Answer;

@@ -2,22 +2,21 @@
 // typed failures (no such cell, unreachable within the deadline, server failure, malformed),
 // retries, spoofed ids, TCP on truncation, bounds, and the Net's cell manager using the answer.
 import assert from 'node:assert/strict';
+import nodeDns from 'node:dns';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import type * as dnsPacket from 'dns-packet';
-import {
-  AfsCellResolver,
-  DnsConfigError,
-  DnsMalformedError,
-  DnsNoSuchCellError,
-  DnsServerFailureError,
-  DnsUnreachableError,
-  withDnsDiscovery,
-} from '../../src/afs/dns.js';
 import { Net } from '../../src/afs/net.js';
 import type { AfsRecordOps } from '../../src/afs/ops.js';
+import { AfsCellResolver, DnsNoSuchCellError, withDnsDiscovery } from '../../src/afs/vl-dns.js';
+import {
+  DnsConfigError,
+  DnsMalformedError,
+  DnsServerFailureError,
+  DnsUnreachableError,
+} from '../../src/dns/errors.js';
 import { type FakeDns, fakeDns, type Handler, reply } from './helpers/fake-dns.js';
 
 const CELL = 'cell.test';
@@ -332,9 +331,22 @@ describe('transport: retries, deadlines, failover, TCP', () => {
   });
 });
 
-describe('configuration: no nameserver unless named', () => {
-  test('without servers the resolver refuses to exist', () => {
-    assert.throws(() => new AfsCellResolver({} as never), DnsConfigError);
+describe('configuration: the system nameservers unless named', () => {
+  test("without servers (or 'system') the resolver asks the nameservers Node's resolver uses", async () => {
+    const saved = nodeDns.getServers();
+    nodeDns.setServers(['127.0.0.7:5300', '127.0.0.8']);
+    try {
+      assert.deepEqual(await new AfsCellResolver({}).nameServers(), ['127.0.0.7:5300', '127.0.0.8:53']);
+      assert.deepEqual(await new AfsCellResolver({ servers: 'system' }).nameServers(), [
+        '127.0.0.7:5300',
+        '127.0.0.8:53',
+      ]);
+    } finally {
+      nodeDns.setServers(saved);
+    }
+  });
+
+  test('bad configuration is refused at construction', () => {
     assert.throws(() => new AfsCellResolver({ servers: [] }), DnsConfigError);
     assert.throws(() => new AfsCellResolver({ servers: ['dns.example.org'] }), DnsConfigError);
     assert.throws(() => new AfsCellResolver({ servers: ['127.0.0.1'], timeoutMs: 0 }), DnsConfigError);

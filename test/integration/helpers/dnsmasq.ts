@@ -6,7 +6,8 @@ import { createSocket } from 'node:dgram';
 import { once } from 'node:events';
 import { access } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { AfsCellResolver, DNS_TYPE } from '../../../src/afs/dns.js';
+import { AfsCellResolver } from '../../../src/afs/vl-dns.js';
+import { DNS_TYPE } from '../../../src/dns/message.js';
 
 export const DNSMASQ = '/usr/sbin/dnsmasq';
 
@@ -99,7 +100,7 @@ export async function startDnsmasq(records: string[], probe: string): Promise<Dn
     const deadline = performance.now() + 5000;
     while (performance.now() < deadline && proc.exitCode === null) {
       try {
-        await probeResolver.query(probe, DNS_TYPE.A);
+        await probeResolver.dns.query(probe, DNS_TYPE.A);
         return { port, addr: `127.0.0.1:${port}`, proc, output: () => out, stop };
       } catch {
         await new Promise((r) => setTimeout(r, 50));
