@@ -68,3 +68,20 @@ export function childPath(dir: string | Buffer, name: Buffer): Buffer {
   const d = typeof dir === 'string' ? Buffer.from(dir) : dir;
   return Buffer.concat([d, d[d.length - 1] === 0x2f ? Buffer.alloc(0) : Buffer.from('/'), name]);
 }
+
+/** C0 controls, DEL, the C1 controls (U+009B is CSI to many terminals) and U+FFFD (bytes not UTF-8). */
+function isControl(cp: number): boolean {
+  return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp === 0xfffd;
+}
+
+/**
+ * A server-supplied name as a terminal should see it: every control character and every byte that
+ * is not UTF-8 becomes '?', as GNU `ls -q` (--hide-control-chars) shows them, so a name cannot
+ * drive the terminal. Printable UTF-8 stays as it is.
+ */
+export function terminalSafe(name: Buffer): Buffer {
+  const text = name.toString('utf8');
+  let out = '';
+  for (const ch of text) out += isControl(ch.codePointAt(0)!) ? '?' : ch;
+  return out === text && Buffer.byteLength(text) === name.length ? name : Buffer.from(out);
+}

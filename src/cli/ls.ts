@@ -1,13 +1,16 @@
 // tsafs ls [-l] [-R] [-a] [path...]: list directories like ls(1); mount points appear as the
 // directories they lead to (as every AFS client shows them), with their target in --json.
+// Names come from the server: on a terminal their control characters are shown as '?' (ls -q);
+// a subdirectory that cannot be listed (gone, or a duplicate name that is not a directory) is
+// reported and skipped, and the command then exits 1, as ls does.
 
 import type { AfsFs } from '../fs/promises.js';
 import type { AfsFileKind, AfsStats } from '../fs/stats.js';
 import { AfsError } from '../rpc/errors.js';
 import { parseCommandArgs } from './args.js';
 import type { CliContext, Command } from './command.js';
-import { childPath, fidString, jsonName, lsDate, mapLimit, modeString } from './format.js';
-import { printJson } from './output.js';
+import { childPath, fidString, jsonName, lsDate, mapLimit, modeString, terminalSafe } from './format.js';
+import { describeError, EXIT, printJson } from './output.js';
 
 interface Entry {
   name: Buffer;
@@ -90,7 +93,7 @@ function entryJson(e: Entry): Record<string, unknown> {
   return out;
 }
 
-function longLines(entries: Entry[]): Buffer[] {
+function longLines(entries: Entry[], show: (b: Buffer) => Buffer): Buffer[] {
   const cols = entries.map((e) => {
     const s = e.stats!;
     return [
@@ -108,8 +111,8 @@ function longLines(entries: Entry[]): Buffer[] {
     const head =
       `${c[0]} ${c[1]!.padStart(widths[1]!)} ${c[2]!.padEnd(widths[2]!)} ${c[3]!.padEnd(widths[3]!)} ` +
       `${c[4]!.padStart(widths[4]!)} ${c[5]} `;
-    const parts = [Buffer.from(head), e.name];
-    if (e.target) parts.push(Buffer.from(' -> '), e.target);
+    const parts = [Buffer.from(head), show(e.name)];
+    if (e.target) parts.push(Buffer.from(' -> '), show(e.target));
     parts.push(Buffer.from('\n'));
     return Buffer.concat(parts);
   });
@@ -134,12 +137,16 @@ export const command: Command = {
     const paths = positionals.length ? positionals.map((p) => ctx.afsPath(p)) : [defaultPath(ctx)];
     const listings: Listing[] = [];
     const files: Entry[] = [];
+    // Warnings carry server-sent names too.
+    const warn = (m: string) => ctx.warn(ctx.stderr.isTTY ? terminalSafe(Buffer.from(m)).toString() : m);
     const visited = new Set<string>();
+    const descended = new Set<string>();
+    let failed = false;
     const visit = async (path: string): Promise<void> => {
       const st = await fs.stat(path);
       const key = `${st.cell}:${fidString(st.fid)}`;
       if (visited.has(key)) {
-        ctx.warn(`${path}: already listed (a mount point loop), not descending again`);
+        warn(`${path}: already listed (a mount point loop), not descending again`);
         return;
       }
       visited.add(key);
@@ -148,7 +155,17 @@ export const command: Command = {
       if (!values.recursive) return;
       for (const e of entries) {
         if (e.name.equals(DOT) || e.name.equals(DOTDOT)) continue;
-        if (e.kind === 'directory' || e.kind === 'mountpoint') await visit(e.path.toString());
+        if (e.kind !== 'directory' && e.kind !== 'mountpoint') continue;
+        const sub = e.path.toString();
+        // A name listed twice leads to one path: list it once.
+        if (descended.has(sub)) continue;
+        descended.add(sub);
+        try {
+          await visit(sub);
+        } catch (err) {
+          warn(`cannot list ${sub}: ${describeError(err)}`);
+          failed = true;
+        }
       }
     };
     for (const p of paths) {
@@ -165,19 +182,25 @@ export const command: Command = {
       ]);
       return undefined;
     }
+    const show = ctx.stdout.isTTY ? terminalSafe : (b: Buffer) => b;
     const out: Buffer[] = [];
     const emit = (entries: Entry[]) => {
-      if (o.long) out.push(...longLines(entries));
-      else for (const e of entries) out.push(e.name, Buffer.from('\n'));
+      if (o.long) out.push(...longLines(entries, show));
+      else for (const e of entries) out.push(show(e.name), Buffer.from('\n'));
     };
     emit(files);
     const headers = listings.length + files.length > 1 || values.recursive;
     listings.forEach((l, i) => {
-      if (headers) out.push(Buffer.from(`${i > 0 || files.length ? '\n' : ''}${l.path}:\n`));
+      if (headers)
+        out.push(
+          Buffer.from(i > 0 || files.length ? '\n' : ''),
+          show(Buffer.from(l.path)),
+          Buffer.from(':\n'),
+        );
       emit(l.entries);
     });
     ctx.stdout.write(Buffer.concat(out));
-    return undefined;
+    return failed ? EXIT.FAILURE : undefined;
   },
 };
 
