@@ -281,7 +281,7 @@ export class AfsFileHandle extends EventEmitter {
     });
   }
 
-  readv<T extends ArrayBufferView[]>(
+  readv<T extends readonly ArrayBufferView[]>(
     buffers: T,
     position?: number | null,
   ): Promise<{ bytesRead: number; buffers: T }> {
@@ -302,12 +302,12 @@ export class AfsFileHandle extends EventEmitter {
   /** From the current position to the end of the file as it is now (the position moves to the end). */
   readFile(
     options?: { encoding?: null; flag?: string | number; signal?: AbortSignal } | null,
-  ): Promise<Buffer>;
+  ): Promise<Buffer<ArrayBuffer>>;
   readFile(
     options: { encoding: BufferEncoding; flag?: string | number; signal?: AbortSignal } | BufferEncoding,
   ): Promise<string>;
-  readFile(options?: ReadFileOptions): Promise<string | Buffer>;
-  readFile(options?: ReadFileOptions): Promise<string | Buffer> {
+  readFile(options?: ReadFileOptions): Promise<string | Buffer<ArrayBuffer>>;
+  readFile(options?: ReadFileOptions): Promise<string | Buffer<ArrayBuffer>> {
     return this.run('readFile', async () => {
       const o = optionsObject(options);
       checkEncoding(o.encoding);
@@ -322,7 +322,7 @@ export class AfsFileHandle extends EventEmitter {
     });
   }
 
-  private async readToEnd(pos: number, signal?: AbortSignal): Promise<Buffer> {
+  private async readToEnd(pos: number, signal?: AbortSignal): Promise<Buffer<ArrayBuffer>> {
     const cell = await this.afsCell();
     const { status } = await this.ctx.files.fetchStatus(cell, this.fid, this.opts('read', signal));
     if (status.length - pos > IO_MAX) {
@@ -511,7 +511,7 @@ export class AfsFileHandle extends EventEmitter {
     });
   }
 
-  writev<T extends ArrayBufferView[]>(
+  writev<T extends readonly ArrayBufferView[]>(
     buffers: T,
     position?: number | null,
   ): Promise<{ bytesWritten: number; buffers: T }> {
