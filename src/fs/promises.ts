@@ -3,6 +3,9 @@
 // (ACLs, volume status, whereis, locks, mount points). Every method takes an AbortSignal.
 // Names are bytes in AFS: paths and names may be Buffers; `encoding: 'buffer'` returns Buffers.
 
+import { randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
+import { umask } from 'node:process';
 import { type Acl, formatAcl, parseAcl } from '../afs/acl.js';
 import { AfsDirectory } from '../afs/dir.js';
 import { DataVersionChangedError } from '../afs/fsclient.js';
@@ -18,10 +21,18 @@ import {
   storeStatus,
 } from '../rpc/types.js';
 import { VLSF_DONTUSE, VLSF_ROVOL, VLSF_RWVOL } from '../rpc/vl.js';
+import { accessDenied, F_OK, W_OK } from './access.js';
+import { type AfsBigIntStats, toBigIntStats } from './bigint-stats.js';
 import type { FsContext } from './context.js';
-import { AfsFileHandle, type OpenFlags, parseFlags } from './handle.js';
+import { type CpOptions, copyFile, cp } from './copy.js';
+import { AfsDir } from './dir.js';
+import { fsError, withDest } from './errors.js';
+import { AfsFileHandle, type OpenFlags } from './handle.js';
 import { AfsLock } from './lock.js';
 import { warnRefused } from './names.js';
+import { installNodeShape } from './node-api.js';
+import { invalidArgType, toUnixSeconds } from './node-args.js';
+import { flagsOf, shownPath, toPath } from './paths.js';
 import { emptyDirectory, refusedError, removeDirEntry } from './remove.js';
 import { AfsDirent, AfsStats, kindOf } from './stats.js';
 import {
@@ -33,15 +44,22 @@ import {
 import { walkFid } from './tree.js';
 import { type WatchEvent, watchFid } from './watch.js';
 
-export type PathLike = string | Buffer;
+export type PathLike = string | Buffer | URL;
 export interface SignalOpt {
   signal?: AbortSignal;
 }
 type Encoding = BufferEncoding | 'buffer' | null | undefined;
+/** What writeFile takes: text, bytes, or an (async) iterable or stream of them. */
+export type WriteData =
+  | string
+  | ArrayBufferView
+  | Iterable<string | ArrayBufferView>
+  | AsyncIterable<string | ArrayBufferView>
+  | NodeJS.ReadableStream;
 
 const STORE_CHUNK = 64 << 20;
 const now = () => Math.floor(Date.now() / 1000);
-const shown = (p: PathLike) => (typeof p === 'string' ? p : p.toString());
+const shown = (p: PathLike) => shownPath(toPath(p));
 
 function toBuffer(data: string | Uint8Array, encoding: BufferEncoding = 'utf8'): Buffer {
   return typeof data === 'string'
@@ -61,6 +79,20 @@ export interface WhereIs {
   servers: string[];
 }
 
+/** statfs() as node:fs reports it (numbers, or bigints with `bigint: true`). */
+export interface AfsStatFs {
+  type: number;
+  bsize: number;
+  blocks: number;
+  bfree: number;
+  bavail: number;
+  files: number;
+  ffree: number;
+}
+
+/** OpenAFS's file system magic (afs_statfs), statfs's `type`. */
+const AFS_VFSMAGIC = 0x5346414f;
+
 export interface VolumeStatus {
   volumeId: number;
   name: string;
@@ -77,25 +109,30 @@ export interface VolumeStatus {
 }
 
 export class AfsFs {
-  constructor(private readonly ctx: FsContext) {}
+  /** node:fs's constants (Linux values), as `fs.constants` has them. */
+  readonly constants = constants;
+
+  constructor(private readonly ctx: FsContext) {
+    installNodeShape(this);
+  }
 
   // ---------------------------------------------------------------- walking
 
-  private async resolve(
+  async #resolve(
     path: PathLike,
     syscall: string,
     follow: boolean,
     signal?: AbortSignal,
   ): Promise<Frame | null> {
     await this.ctx.ready();
-    const r = await walk(this.ctx.walkOps, this.ctx.mount, path, { follow, signal, syscall });
+    const r = await walk(this.ctx.walkOps, this.ctx.mount, toPath(path), { follow, signal, syscall });
     if (r.location.root) return null;
     const { root: _r, ...frame } = r.location;
     return frame;
   }
 
-  private async frame(path: PathLike, syscall: string, signal?: AbortSignal, follow = true): Promise<Frame> {
-    const f = await this.resolve(path, syscall, follow, signal);
+  async #frame(path: PathLike, syscall: string, signal?: AbortSignal, follow = true): Promise<Frame> {
+    const f = await this.#resolve(path, syscall, follow, signal);
     if (!f)
       throw new AfsError('EISDIR', `EISDIR: the dynamic root holds no data, ${syscall} '${shown(path)}'`, {
         syscall,
@@ -104,36 +141,42 @@ export class AfsFs {
     return f;
   }
 
-  private async parent(path: PathLike, syscall: string, signal?: AbortSignal) {
+  async #parent(path: PathLike, syscall: string, signal?: AbortSignal) {
     await this.ctx.ready();
-    return walkParent(this.ctx.walkOps, this.ctx.mount, path, { syscall, signal });
+    return walkParent(this.ctx.walkOps, this.ctx.mount, toPath(path), { syscall, signal });
   }
 
-  private async lookupIn(dir: Frame, name: Buffer, signal?: AbortSignal): Promise<AFSFid | undefined> {
+  async #lookupIn(dir: Frame, name: Buffer, signal?: AbortSignal): Promise<AFSFid | undefined> {
     const { data } = await this.ctx.walkOps.fetchWhole(dir.cell, dir.fid, MAX_DIR_BYTES, signal);
     const hit = new AfsDirectory(data).lookup(name);
     return hit ? { volume: dir.fid.volume, vnode: hit.vnode, unique: hit.unique } : undefined;
   }
 
-  private opts(syscall: string, path: PathLike, signal?: AbortSignal) {
+  #opts(syscall: string, path: PathLike, signal?: AbortSignal) {
     return { syscall, path: shown(path), signal };
   }
 
   // ---------------------------------------------------------------- status
 
-  async stat(path: PathLike, o: SignalOpt = {}): Promise<AfsStats> {
-    const f = await this.resolve(path, 'stat', true, o.signal);
-    if (!f) return this.rootStats();
-    return new AfsStats(f.cell, f.fid, f.status);
+  stat(path: PathLike, o?: SignalOpt & { bigint?: false }): Promise<AfsStats>;
+  stat(path: PathLike, o: SignalOpt & { bigint: true }): Promise<AfsBigIntStats>;
+  stat(path: PathLike, o?: SignalOpt & { bigint?: boolean }): Promise<AfsStats | AfsBigIntStats>;
+  async stat(path: PathLike, o: SignalOpt & { bigint?: boolean } = {}): Promise<AfsStats | AfsBigIntStats> {
+    const f = await this.#resolve(path, 'stat', true, o.signal);
+    const st = f ? new AfsStats(f.cell, f.fid, f.status) : this.#rootStats();
+    return o.bigint ? toBigIntStats(st) : st;
   }
 
-  async lstat(path: PathLike, o: SignalOpt = {}): Promise<AfsStats> {
-    const f = await this.resolve(path, 'lstat', false, o.signal);
-    if (!f) return this.rootStats();
-    return new AfsStats(f.cell, f.fid, f.status);
+  lstat(path: PathLike, o?: SignalOpt & { bigint?: false }): Promise<AfsStats>;
+  lstat(path: PathLike, o: SignalOpt & { bigint: true }): Promise<AfsBigIntStats>;
+  lstat(path: PathLike, o?: SignalOpt & { bigint?: boolean }): Promise<AfsStats | AfsBigIntStats>;
+  async lstat(path: PathLike, o: SignalOpt & { bigint?: boolean } = {}): Promise<AfsStats | AfsBigIntStats> {
+    const f = await this.#resolve(path, 'lstat', false, o.signal);
+    const st = f ? new AfsStats(f.cell, f.fid, f.status) : this.#rootStats();
+    return o.bigint ? toBigIntStats(st) : st;
   }
 
-  private rootStats(): AfsStats {
+  #rootStats(): AfsStats {
     const st: AFSFetchStatus = {
       interfaceVersion: 1,
       fileType: FILE_TYPE_DIRECTORY,
@@ -158,8 +201,21 @@ export class AfsFs {
     return new AfsStats('', { volume: 0, vnode: 1, unique: 1 }, st, 'directory');
   }
 
-  async access(path: PathLike, o: SignalOpt = {}): Promise<void> {
-    await this.stat(path, o);
+  /** Allowed when the caller's AFS rights give `mode` (access.ts); EACCES / EROFS otherwise. */
+  async access(path: PathLike, mode: number = F_OK): Promise<void> {
+    const f = await this.#resolve(path, 'access', true);
+    if (!f) {
+      if (mode & W_OK) throw fsError('EACCES', 'permission denied', 'access', shown(path));
+      return;
+    }
+    const denied = accessDenied(f.status, mode, f.kind !== 'rw');
+    if (denied)
+      throw fsError(
+        denied,
+        denied === 'EROFS' ? 'read-only file system' : 'permission denied',
+        'access',
+        shown(path),
+      );
   }
 
   // ---------------------------------------------------------------- directories
@@ -184,7 +240,7 @@ export class AfsFs {
     path: PathLike,
     o: SignalOpt & { withFileTypes?: boolean; encoding?: Encoding; recursive?: boolean } = {},
   ): Promise<(string | Buffer | AfsDirent<string | Buffer>)[]> {
-    const f = await this.resolve(path, 'scandir', true, o.signal);
+    const f = await this.#resolve(path, 'scandir', true, o.signal);
     if (!f) {
       const names = this.ctx.cellNames();
       if (!o.withFileTypes) return names.map((n) => (o.encoding === 'buffer' ? Buffer.from(n) : n));
@@ -234,7 +290,7 @@ export class AfsFs {
         cell,
         f.fid.volume,
         fids.slice(i, i + 50),
-        this.opts('scandir', path, o.signal),
+        this.#opts('scandir', path, o.signal),
       );
       sts.forEach((st, k) => {
         kinds.push(st.errorCode ? 'unknown' : kindOf(st));
@@ -252,8 +308,8 @@ export class AfsFs {
     path: PathLike,
     o: SignalOpt & { recursive?: boolean; mode?: number } = {},
   ): Promise<string | undefined> {
-    if (o.recursive) return this.mkdirp(path, o);
-    const { dir, name } = await this.parent(path, 'mkdir', o.signal);
+    if (o.recursive) return this.#mkdirp(path, o, true);
+    const { dir, name } = await this.#parent(path, 'mkdir', o.signal);
     const cell = await this.ctx.cell(dir.cell);
     await this.ctx.files.call(
       cell,
@@ -262,28 +318,28 @@ export class AfsFs {
       {
         dirFid: dir.fid,
         name,
-        storeStatus: storeStatus({ mode: (o.mode ?? 0o755) & 0o7777, modTime: now() }),
+        storeStatus: storeStatus({ mode: (o.mode ?? 0o777) & 0o7777 & ~umask(), modTime: now() }),
       },
-      this.opts('mkdir', path, o.signal),
+      this.#opts('mkdir', path, o.signal),
     );
     return undefined;
   }
 
-  private async mkdirp(path: PathLike, o: SignalOpt & { mode?: number }): Promise<string | undefined> {
+  async #mkdirp(path: PathLike, o: SignalOpt & { mode?: number }, top: boolean): Promise<string | undefined> {
     const p = shown(path).replace(/\/+$/, '');
     try {
-      const st = await this.stat(p, o);
+      const st = await this.stat(p, { signal: o.signal });
+      // As Linux's mkdir -p: the path itself existing as a file is EEXIST, a file on the way ENOTDIR.
       if (!st.isDirectory())
-        throw new AfsError('ENOTDIR', `ENOTDIR: not a directory, mkdir '${p}'`, {
-          syscall: 'mkdir',
-          path: p,
-        });
+        throw top
+          ? fsError('EEXIST', 'file already exists', 'mkdir', shown(path))
+          : fsError('ENOTDIR', 'not a directory', 'mkdir', shown(path));
       return undefined;
     } catch (e) {
       if (!(e instanceof AfsError && e.code === 'ENOENT')) throw e;
     }
     const up = p.slice(0, p.lastIndexOf('/'));
-    const first = up.length > this.ctx.mount.length + 1 ? await this.mkdirp(up, o) : undefined;
+    const first = up.length > this.ctx.mount.length + 1 ? await this.#mkdirp(up, o, false) : undefined;
     try {
       await this.mkdir(p, { mode: o.mode, signal: o.signal });
     } catch (e) {
@@ -293,19 +349,19 @@ export class AfsFs {
   }
 
   async rmdir(path: PathLike, o: SignalOpt = {}): Promise<void> {
-    const { dir, name } = await this.parent(path, 'rmdir', o.signal);
-    await removeDirEntry(this.ctx, dir, name, this.opts('rmdir', path, o.signal));
+    const { dir, name } = await this.#parent(path, 'rmdir', o.signal);
+    await removeDirEntry(this.ctx, dir, name, this.#opts('rmdir', path, o.signal));
   }
 
   async unlink(path: PathLike, o: SignalOpt = {}): Promise<void> {
-    const { dir, name } = await this.parent(path, 'unlink', o.signal);
+    const { dir, name } = await this.#parent(path, 'unlink', o.signal);
     const cell = await this.ctx.cell(dir.cell);
     await this.ctx.files.call(
       cell,
       dir.fid.volume,
       FS.RemoveFile,
       { dirFid: dir.fid, name },
-      this.opts('unlink', path, o.signal),
+      this.#opts('unlink', path, o.signal),
     );
   }
 
@@ -319,7 +375,7 @@ export class AfsFs {
     }
     // The walk crosses mount points even for lstat: a volume root may be a mount point here, which
     // rm removes like `fs rmmount` instead of descending into (and emptying) another volume.
-    if (st.isDirectory() && st.fid.vnode === 1 && (await this.isMountPointEntry(path, o.signal))) {
+    if (st.isDirectory() && st.fid.vnode === 1 && (await this.#isMountPointEntry(path, o.signal))) {
       await this.unlink(path, o);
       return;
     }
@@ -333,7 +389,7 @@ export class AfsFs {
       }
       // By FID: the directory is emptied from its own listing, never by walking server-sent
       // names again (tree.ts); it is the lstat'ed directory itself (not a link's target).
-      const dir = await this.frame(path, 'rm', o.signal, false);
+      const dir = await this.#frame(path, 'rm', o.signal, false);
       const left = await emptyDirectory(this.ctx, dir, shown(path), o.signal);
       if (left.length > 0) throw refusedError(shown(path), left);
       await this.rmdir(path, o);
@@ -342,24 +398,30 @@ export class AfsFs {
     await this.unlink(path, o);
   }
 
-  private async isMountPointEntry(path: PathLike, signal?: AbortSignal): Promise<boolean> {
-    let parent: Awaited<ReturnType<AfsFs['parent']>>;
+  async #isMountPointEntry(path: PathLike, signal?: AbortSignal): Promise<boolean> {
+    let parent: { dir: Frame; name: Buffer };
     try {
-      parent = await this.parent(path, 'rm', signal);
+      parent = await this.#parent(path, 'rm', signal);
     } catch (e) {
       if (e instanceof AfsError && (e.code === 'EINVAL' || e.code === 'EACCES')) return false; // a cell root
       throw e;
     }
-    const fid = await this.lookupIn(parent.dir, parent.name, signal);
+    const fid = await this.#lookupIn(parent.dir, parent.name, signal);
     if (!fid) return false;
     const cell = await this.ctx.cell(parent.dir.cell);
-    const { status } = await this.ctx.files.fetchStatus(cell, fid, this.opts('rm', path, signal));
+    const { status } = await this.ctx.files.fetchStatus(cell, fid, this.#opts('rm', path, signal));
     return kindOf(status) === 'mountpoint';
   }
 
-  async rename(oldPath: PathLike, newPath: PathLike, o: SignalOpt = {}): Promise<void> {
-    const a = await this.parent(oldPath, 'rename', o.signal);
-    const b = await this.parent(newPath, 'rename', o.signal);
+  async rename(oldPath: PathLike, newPath: PathLike): Promise<void> {
+    await this.#rename(oldPath, newPath).catch((e: unknown) => {
+      throw withDest(e, 'rename', shown(oldPath), shown(newPath));
+    });
+  }
+
+  async #rename(oldPath: PathLike, newPath: PathLike, o: SignalOpt = {}): Promise<void> {
+    const a = await this.#parent(oldPath, 'rename', o.signal);
+    const b = await this.#parent(newPath, 'rename', o.signal);
     if (a.dir.cell !== b.dir.cell || a.dir.fid.volume !== b.dir.fid.volume) {
       throw new AfsError(
         'EXDEV',
@@ -378,13 +440,20 @@ export class AfsFs {
         newDirFid: b.dir.fid,
         newName: b.name,
       },
-      this.opts('rename', oldPath, o.signal),
+      this.#opts('rename', oldPath, o.signal),
     );
   }
 
-  async link(existingPath: PathLike, newPath: PathLike, o: SignalOpt = {}): Promise<void> {
-    const target = await this.frame(existingPath, 'link', o.signal, false);
-    const { dir, name } = await this.parent(newPath, 'link', o.signal);
+  /** A hard link: AFS has them only within one directory (EXDEV otherwise, as the server says). */
+  async link(existingPath: PathLike, newPath: PathLike): Promise<void> {
+    await this.#link(existingPath, newPath).catch((e: unknown) => {
+      throw withDest(e, 'link', shown(existingPath), shown(newPath));
+    });
+  }
+
+  async #link(existingPath: PathLike, newPath: PathLike, o: SignalOpt = {}): Promise<void> {
+    const target = await this.#frame(existingPath, 'link', o.signal, false);
+    const { dir, name } = await this.#parent(newPath, 'link', o.signal);
     if (target.cell !== dir.cell || target.fid.volume !== dir.fid.volume) {
       throw new AfsError(
         'EXDEV',
@@ -398,28 +467,25 @@ export class AfsFs {
       dir.fid.volume,
       FS.Link,
       { dirFid: dir.fid, name, existingFid: target.fid },
-      this.opts('link', newPath, o.signal),
+      this.#opts('link', newPath, o.signal),
     );
   }
 
-  async symlink(target: PathLike, path: PathLike, o: SignalOpt = {}): Promise<void> {
-    await this.makeLink(
-      path,
-      typeof target === 'string' ? Buffer.from(target) : Buffer.from(target),
-      0o755,
-      'symlink',
-      o.signal,
-    );
+  async symlink(target: PathLike, path: PathLike, _type?: 'dir' | 'file' | 'junction' | null): Promise<void> {
+    const t = toPath(target);
+    await this.#makeLink(path, Buffer.from(t), 0o755, 'symlink').catch((e: unknown) => {
+      throw withDest(e, 'symlink', shownPath(t), shown(path));
+    });
   }
 
-  private async makeLink(
+  async #makeLink(
     path: PathLike,
     contents: Buffer,
     mode: number,
     syscall: string,
     signal?: AbortSignal,
   ): Promise<void> {
-    const { dir, name } = await this.parent(path, syscall, signal);
+    const { dir, name } = await this.#parent(path, syscall, signal);
     const cell = await this.ctx.cell(dir.cell);
     await this.ctx.files.call(
       cell,
@@ -431,12 +497,12 @@ export class AfsFs {
         linkContents: contents,
         storeStatus: storeStatus({ mode, modTime: now() }),
       },
-      this.opts(syscall, path, signal),
+      this.#opts(syscall, path, signal),
     );
   }
 
   async readlink(path: PathLike, o: SignalOpt & { encoding?: Encoding } = {}): Promise<string | Buffer> {
-    const f = await this.frame(path, 'readlink', o.signal, false);
+    const f = await this.#frame(path, 'readlink', o.signal, false);
     if (kindOf(f.status) !== 'symlink') {
       throw new AfsError('EINVAL', `EINVAL: invalid argument, readlink '${shown(path)}'`, {
         syscall: 'readlink',
@@ -449,12 +515,25 @@ export class AfsFs {
 
   // ---------------------------------------------------------------- file data
 
+  readFile(
+    path: PathLike | AfsFileHandle,
+    o?: (SignalOpt & { encoding?: null; flag?: string | number }) | null,
+  ): Promise<Buffer>;
+  readFile(
+    path: PathLike | AfsFileHandle,
+    o: (SignalOpt & { encoding: BufferEncoding; flag?: string | number }) | BufferEncoding,
+  ): Promise<string>;
+  readFile(
+    path: PathLike | AfsFileHandle,
+    o?: (SignalOpt & { encoding?: BufferEncoding | null; flag?: string | number }) | BufferEncoding | null,
+  ): Promise<string | Buffer>;
   async readFile(
-    path: PathLike,
-    o: (SignalOpt & { encoding?: Encoding }) | BufferEncoding = {},
+    path: PathLike | AfsFileHandle,
+    o: (SignalOpt & { encoding?: Encoding; flag?: string | number }) | BufferEncoding | null = {},
   ): Promise<string | Buffer> {
-    const opts = typeof o === 'string' ? { encoding: o } : o;
-    const f = await this.frame(path, 'open', opts.signal);
+    const opts = typeof o === 'string' ? { encoding: o } : (o ?? {});
+    if (path instanceof AfsFileHandle) return path.readFile(opts as { encoding?: BufferEncoding });
+    const f = await this.#frame(path, 'open', opts.signal);
     if (f.status.fileType !== FILE_TYPE_FILE) {
       throw new AfsError('EISDIR', `EISDIR: illegal operation on a directory, read '${shown(path)}'`, {
         syscall: 'read',
@@ -473,7 +552,7 @@ export class AfsFs {
           0,
           Number.MAX_SAFE_INTEGER,
           (c) => void parts.push(c),
-          this.opts('read', path, opts.signal),
+          this.#opts('read', path, opts.signal),
         );
         break;
       } catch (e) {
@@ -485,13 +564,13 @@ export class AfsFs {
   }
 
   /** Create the file if needed; returns its FID and status. */
-  async createOrOpen(
+  async #createOrOpen(
     path: PathLike,
     flags: OpenFlags,
     mode: number,
     signal?: AbortSignal,
   ): Promise<{ cell: string; fid: AFSFid; status: AFSFetchStatus; created: boolean }> {
-    const { dir, name } = await this.parent(path, 'open', signal);
+    const { dir, name } = await this.#parent(path, 'open', signal);
     const cell = await this.ctx.cell(dir.cell);
     if (flags.create) {
       try {
@@ -504,14 +583,14 @@ export class AfsFs {
             name,
             storeStatus: storeStatus({ mode: mode & 0o7777, modTime: now() }),
           },
-          this.opts('open', path, signal),
+          this.#opts('open', path, signal),
         );
         return { cell: dir.cell, fid: r.fid, status: r.status, created: true };
       } catch (e) {
         if (!(e instanceof AfsError && e.code === 'EEXIST') || flags.exclusive) throw e;
       }
     }
-    const f = await this.frame(path, 'open', signal);
+    const f = await this.#frame(path, 'open', signal);
     if (f.status.fileType !== FILE_TYPE_FILE) {
       const code = f.status.fileType === FILE_TYPE_DIRECTORY ? 'EISDIR' : 'EINVAL';
       throw new AfsError(code, `${code}: not a regular file, open '${shown(path)}'`, {
@@ -523,7 +602,7 @@ export class AfsFs {
   }
 
   /** Store `data` at `pos` (in calls of at most 64 MiB); returns the final status. */
-  async storeAt(
+  async #storeAt(
     cellName: string,
     fid: AFSFid,
     pos: number,
@@ -546,7 +625,7 @@ export class AfsFs {
         pos + off,
         chunk,
         Math.max(fileLength, end),
-        this.opts('write', path, signal),
+        this.#opts('write', path, signal),
       );
       status = r.status;
       off += n;
@@ -554,32 +633,68 @@ export class AfsFs {
     return status!;
   }
 
+  /**
+   * Replace a file's content with `data`: a string, bytes, or an (async) iterable or stream of them
+   * (written through a handle, chunk by chunk).
+   */
   async writeFile(
-    path: PathLike,
-    data: string | Uint8Array,
-    o: (SignalOpt & { encoding?: BufferEncoding; mode?: number; flag?: string }) | BufferEncoding = {},
+    path: PathLike | AfsFileHandle,
+    data: WriteData,
+    o:
+      | (SignalOpt & { encoding?: BufferEncoding | null; mode?: number | string; flag?: string | number })
+      | BufferEncoding
+      | null = {},
   ): Promise<void> {
-    const opts = typeof o === 'string' ? { encoding: o } : o;
-    const flags = parseFlags(opts.flag ?? 'w');
-    const buf = toBuffer(data, opts.encoding);
-    const f = await this.createOrOpen(path, flags, opts.mode ?? 0o644, opts.signal);
+    const opts = typeof o === 'string' ? { encoding: o } : (o ?? {});
+    if (path instanceof AfsFileHandle) return path.writeFile(data as never, opts as never);
+    const flags = typeof opts.flag === 'object' ? (opts.flag as OpenFlags) : flagsOf(opts.flag, 'w');
+    const mode = (typeof opts.mode === 'number' ? opts.mode : 0o666) & ~umask();
+    if (typeof data !== 'string' && !ArrayBuffer.isView(data)) {
+      if (
+        data === null ||
+        typeof data !== 'object' ||
+        !(Symbol.iterator in data || Symbol.asyncIterator in data)
+      )
+        throw invalidArgType(
+          'data',
+          'of type string or an instance of Buffer, TypedArray, DataView, or an Iterable or AsyncIterable',
+          data,
+        );
+      const fh = await this.open(path, flags as never, mode);
+      try {
+        await fh.writeFile(
+          data as never,
+          { encoding: opts.encoding ?? 'utf8', signal: opts.signal } as never,
+        );
+      } finally {
+        await fh.close();
+      }
+      return;
+    }
+    const buf =
+      typeof data === 'string' ? Buffer.from(data, opts.encoding ?? 'utf8') : toBuffer(data as Uint8Array);
+    const f = await this.#createOrOpen(path, flags, mode, opts.signal);
     const pos = flags.append ? f.status.length : 0;
     const fileLength = flags.append ? pos + buf.length : buf.length;
     if (buf.length === 0 && !flags.append && (f.created || f.status.length === 0)) return;
-    await this.storeAt(f.cell, f.fid, pos, buf, fileLength, path, opts.signal);
+    await this.#storeAt(f.cell, f.fid, pos, buf, fileLength, path, opts.signal);
   }
 
   async appendFile(
-    path: PathLike,
-    data: string | Uint8Array,
-    o: (SignalOpt & { encoding?: BufferEncoding; mode?: number }) | BufferEncoding = {},
+    path: PathLike | AfsFileHandle,
+    data: WriteData,
+    o:
+      | (SignalOpt & { encoding?: BufferEncoding | null; mode?: number | string; flag?: string | number })
+      | BufferEncoding
+      | null = {},
   ): Promise<void> {
-    const opts = typeof o === 'string' ? { encoding: o } : o;
-    await this.writeFile(path, data, { ...opts, flag: 'a' });
+    const opts = typeof o === 'string' ? { encoding: o } : (o ?? {});
+    if (path instanceof AfsFileHandle) return path.appendFile(data as never, opts as never);
+    await this.writeFile(path, data, { ...opts, flag: opts.flag ?? 'a' });
   }
 
   async truncate(path: PathLike, len = 0, o: SignalOpt = {}): Promise<void> {
-    const f = await this.frame(path, 'truncate', o.signal);
+    const f = await this.#frame(path, 'truncate', o.signal);
     const cell = await this.ctx.cell(f.cell);
     // StoreData64 of no bytes at the new length, with the new file length (kAFS setattr): a
     // position below the new length would not grow the file.
@@ -590,44 +705,234 @@ export class AfsFs {
       len,
       Buffer.alloc(0),
       len,
-      this.opts('truncate', path, o.signal),
+      this.#opts('truncate', path, o.signal),
     );
   }
 
   async chmod(path: PathLike, mode: number, o: SignalOpt = {}): Promise<void> {
-    const f = await this.frame(path, 'chmod', o.signal);
+    const f = await this.#frame(path, 'chmod', o.signal);
     const cell = await this.ctx.cell(f.cell);
     await this.ctx.files.call(
       cell,
       f.fid.volume,
       FS.StoreStatus,
       { fid: f.fid, storeStatus: storeStatus({ mode: mode & 0o7777 }) },
-      this.opts('chmod', path, o.signal),
+      this.#opts('chmod', path, o.signal),
     );
   }
 
-  async utimes(
+  /** AFS keeps one time, the modification time, in whole seconds from 1970 (atime is ignored). */
+  async utimes(path: PathLike, atime: Date | number | string, mtime: Date | number | string): Promise<void> {
+    await this.#setTime(path, atime, mtime, true, 'utime');
+  }
+
+  /** utimes on a symbolic link itself. */
+  async lutimes(path: PathLike, atime: Date | number | string, mtime: Date | number | string): Promise<void> {
+    await this.#setTime(path, atime, mtime, false, 'lutime');
+  }
+
+  async #setTime(
     path: PathLike,
-    _atime: Date | number,
-    mtime: Date | number,
+    atime: unknown,
+    mtime: unknown,
+    follow: boolean,
+    syscall: string,
     o: SignalOpt = {},
-  ): Promise<void> {
-    const f = await this.frame(path, 'utime', o.signal);
+  ) {
+    toUnixSeconds(atime, 'atime');
+    const t = Math.floor(toUnixSeconds(mtime, 'mtime'));
+    if (t < 0 || t > 0xffffffff) throw fsError('EINVAL', 'invalid argument', syscall, shown(path));
+    const f = await this.#frame(path, syscall, o.signal, follow);
     const cell = await this.ctx.cell(f.cell);
-    const t = typeof mtime === 'number' ? Math.floor(mtime) : Math.floor(mtime.getTime() / 1000);
     await this.ctx.files.call(
       cell,
       f.fid.volume,
       FS.StoreStatus,
       { fid: f.fid, storeStatus: storeStatus({ modTime: t }) },
-      this.opts('utime', path, o.signal),
+      this.#opts(syscall, path, o.signal),
     );
   }
 
-  async open(path: PathLike, flags: string = 'r', mode = 0o644, o: SignalOpt = {}): Promise<AfsFileHandle> {
-    const fl = parseFlags(flags);
+  /** Owners are PTS ids; only a system:administrators member may give a file away (EPERM). */
+  async chown(path: PathLike, uid: number, gid: number): Promise<void> {
+    await this.#setOwner(path, uid, gid, true, 'chown');
+  }
+
+  async lchown(path: PathLike, uid: number, gid: number): Promise<void> {
+    await this.#setOwner(path, uid, gid, false, 'lchown');
+  }
+
+  async #setOwner(path: PathLike, uid: number, gid: number, follow: boolean, syscall: string): Promise<void> {
+    const f = await this.#frame(path, syscall, undefined, follow);
+    const cell = await this.ctx.cell(f.cell);
+    const set = { ...(uid !== -1 ? { owner: uid } : {}), ...(gid !== -1 ? { group: gid } : {}) };
+    if (Object.keys(set).length === 0) return;
+    try {
+      await this.ctx.files.call(
+        cell,
+        f.fid.volume,
+        FS.StoreStatus,
+        { fid: f.fid, storeStatus: storeStatus(set) },
+        this.#opts(syscall, path),
+      );
+    } catch (e) {
+      // The file server says EACCES; chown(2) not allowed is EPERM.
+      if (e instanceof AfsError && e.code === 'EACCES')
+        throw fsError('EPERM', 'operation not permitted', syscall, shown(path));
+      throw e;
+    }
+  }
+
+  async copyFile(src: PathLike, dest: PathLike, mode = 0): Promise<void> {
+    await copyFile(this.#copyHost(), this.ctx, shown(src), shown(dest), mode);
+  }
+
+  async cp(src: PathLike, dest: PathLike, o: CpOptions = {}): Promise<void> {
+    await cp(this.#copyHost(), this.ctx, shown(src), shown(dest), o);
+  }
+
+  #copyHost() {
+    return {
+      lstat: (p: string, o?: SignalOpt) => this.lstat(p, o),
+      stat: (p: string, o?: SignalOpt) => this.stat(p, o),
+      mkdir: (p: string, o?: SignalOpt & { mode?: number }) => this.mkdir(p, o),
+      symlink: (t: Buffer, p: string) => this.symlink(t, p),
+      writeFile: (p: string, d: Uint8Array, o?: SignalOpt & { flag?: string; mode?: number }) =>
+        this.writeFile(p, d, o),
+      utimes: (p: string, a: Date, m: Date) => this.utimes(p, a, m),
+      unlink: (p: string) => this.unlink(p),
+      dirPlace: (p: string, signal?: AbortSignal) => this.#frame(p, 'cp', signal),
+    };
+  }
+
+  /** A Dir: entries one at a time or by async iteration (read from one listing). */
+  async opendir(
+    path: PathLike,
+    o: SignalOpt & { encoding?: Encoding; bufferSize?: number; recursive?: boolean } = {},
+  ): Promise<AfsDir<string>> {
+    const st = await this.stat(path, { signal: o.signal }).catch((e: unknown) => {
+      throw e instanceof AfsError
+        ? fsError(
+            e.code,
+            e.message.replace(/^[A-Z]+: /, '').replace(/, [a-z]+ '.*$/s, ''),
+            'opendir',
+            shown(path),
+          )
+        : e;
+    });
+    if (!st.isDirectory()) throw fsError('ENOTDIR', 'not a directory', 'opendir', shown(path));
+    return new AfsDir(shown(path), () =>
+      this.readdir(path, {
+        withFileTypes: true,
+        encoding: o.encoding as BufferEncoding,
+        recursive: o.recursive,
+        signal: o.signal,
+      }),
+    );
+  }
+
+  /** The path with every symbolic link resolved ("." and ".." too); mount points stay as named. */
+  async realpath(path: PathLike, o: SignalOpt & { encoding?: Encoding } = {}): Promise<string | Buffer> {
+    const mount = this.ctx.mount;
+    const split = (t: string) => t.split('/').filter((c) => c.length > 0);
+    let pending = split(shown(path).slice(mount.length));
+    let out = mount;
+    let links = 0;
+    while (pending.length > 0) {
+      const c = pending.shift()!;
+      if (c === '.') continue;
+      if (c === '..') {
+        if (out !== mount) out = out.slice(0, out.lastIndexOf('/'));
+        continue;
+      }
+      const next = `${out}/${c}`;
+      const st = await this.lstat(next, { signal: o.signal }).catch((e: unknown) => {
+        throw e instanceof AfsError
+          ? fsError(
+              e.code,
+              e.message.replace(/^[A-Z]+: /, '').replace(/, [a-z]+ '.*$/s, ''),
+              'realpath',
+              shown(path),
+            )
+          : e;
+      });
+      if (st.kind === 'symlink') {
+        if (++links > 40)
+          throw fsError('ELOOP', 'too many symbolic links encountered', 'realpath', shown(path));
+        const target = (await this.readlink(next, { encoding: 'utf8' })) as string;
+        if (target.startsWith('/')) {
+          if (target !== mount && !target.startsWith(`${mount}/`))
+            throw fsError('ENOENT', 'no such file or directory', 'realpath', shown(path));
+          out = mount;
+          pending = [...split(target.slice(mount.length)), ...pending];
+        } else pending = [...split(target), ...pending];
+        continue;
+      }
+      out = next;
+    }
+    return o.encoding === 'buffer' ? Buffer.from(out) : out;
+  }
+
+  /** A new directory named `prefix` plus six random characters, mode 0700. */
+  async mkdtemp(prefix: PathLike, o: SignalOpt & { encoding?: Encoding } = {}): Promise<string | Buffer> {
+    const chars = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+    for (let attempt = 0; ; attempt++) {
+      const suffix = [...randomBytes(6)].map((b) => chars[b % chars.length]).join('');
+      const p = `${shown(prefix)}${suffix}`;
+      try {
+        await this.mkdir(p, { mode: 0o700, signal: o.signal });
+        return o.encoding === 'buffer' ? Buffer.from(p) : p;
+      } catch (e) {
+        if (!(e instanceof AfsError && e.code === 'EEXIST') || attempt >= 100) {
+          if (e instanceof AfsError)
+            throw fsError(
+              e.code,
+              e.message.replace(/^[A-Z]+: /, '').replace(/, [a-z]+ '.*$/s, ''),
+              'mkdtemp',
+              `${shown(prefix)}XXXXXX`,
+            );
+          throw e;
+        }
+      }
+    }
+  }
+
+  /**
+   * statfs from the volume's status: 1 KiB blocks; the total is the quota (the partition when the
+   * volume has none), free what the quota and the partition both still allow. AFS has no inode
+   * limit: files/ffree are reported as OpenAFS's client does (2^31-1).
+   */
+  async statfs(path: PathLike, o: SignalOpt & { bigint?: boolean } = {}): Promise<AfsStatFs> {
+    const v = await this.volumeStatus(path, o);
+    const total = v.maxQuota > 0 ? v.maxQuota : v.partMaxBlocks;
+    const free = Math.max(
+      0,
+      Math.min(v.maxQuota > 0 ? v.maxQuota - v.blocksInUse : v.partBlocksAvail, v.partBlocksAvail),
+    );
+    const r = {
+      type: AFS_VFSMAGIC,
+      bsize: 1024,
+      blocks: total,
+      bfree: free,
+      bavail: free,
+      files: 2 ** 31 - 1,
+      ffree: 2 ** 31 - 1,
+    };
+    if (!o.bigint) return r;
+    return Object.fromEntries(Object.entries(r).map(([k, n]) => [k, BigInt(n)])) as unknown as AfsStatFs;
+  }
+
+  async open(
+    path: PathLike,
+    flags: string | number = 'r',
+    mode: number | string = 0o666,
+    o: SignalOpt = {},
+  ): Promise<AfsFileHandle> {
+    const fl = typeof flags === 'object' ? (flags as OpenFlags) : flagsOf(flags);
+    if (typeof mode !== 'number') mode = 0o666;
+    mode &= ~umask();
     if (!fl.write) {
-      const f = await this.frame(path, 'open', o.signal);
+      const f = await this.#frame(path, 'open', o.signal);
       if (f.status.fileType !== FILE_TYPE_FILE) {
         throw new AfsError('EISDIR', `EISDIR: illegal operation on a directory, open '${shown(path)}'`, {
           syscall: 'open',
@@ -636,7 +941,7 @@ export class AfsFs {
       }
       return new AfsFileHandle(this.ctx, f.cell, f.fid, f.status, fl, shown(path));
     }
-    const f = await this.createOrOpen(path, fl, mode, o.signal);
+    const f = await this.#createOrOpen(path, fl, mode, o.signal);
     let status = f.status;
     if (fl.truncate && status.length > 0) {
       const cell = await this.ctx.cell(f.cell);
@@ -648,7 +953,7 @@ export class AfsFs {
           0,
           Buffer.alloc(0),
           0,
-          this.opts('open', path, o.signal),
+          this.#opts('open', path, o.signal),
         )
       ).status;
     }
@@ -666,34 +971,39 @@ export class AfsFs {
   // ---------------------------------------------------------------- AFS extras
 
   async getAcl(path: PathLike, o: SignalOpt = {}): Promise<Acl> {
-    const f = await this.frame(path, 'getacl', o.signal);
+    const f = await this.#frame(path, 'getacl', o.signal);
     const cell = await this.ctx.cell(f.cell);
     const r = await this.ctx.files.call(
       cell,
       f.fid.volume,
       FS.FetchACL,
       { fid: f.fid },
-      this.opts('getacl', path, o.signal),
+      this.#opts('getacl', path, o.signal),
     );
     return parseAcl(r.acl);
   }
 
   async setAcl(path: PathLike, acl: Acl | string, o: SignalOpt = {}): Promise<void> {
-    const f = await this.frame(path, 'setacl', o.signal);
+    const f = await this.#frame(path, 'setacl', o.signal);
     const text = typeof acl === 'string' ? formatAcl(parseAcl(acl)) : formatAcl(acl);
     const cell = await this.ctx.cell(f.cell);
-    await this.ctx.files.storeAcl(cell, f.fid, Buffer.from(`${text}\0`), this.opts('setacl', path, o.signal));
+    await this.ctx.files.storeAcl(
+      cell,
+      f.fid,
+      Buffer.from(`${text}\0`),
+      this.#opts('setacl', path, o.signal),
+    );
   }
 
   async volumeStatus(path: PathLike, o: SignalOpt = {}): Promise<VolumeStatus> {
-    const f = await this.frame(path, 'statfs', o.signal);
+    const f = await this.#frame(path, 'statfs', o.signal);
     const cell = await this.ctx.cell(f.cell);
     const r = await this.ctx.files.call(
       cell,
       f.fid.volume,
       FS.GetVolumeStatus,
       { volumeId: f.fid.volume },
-      this.opts('statfs', path, o.signal),
+      this.#opts('statfs', path, o.signal),
     );
     return {
       volumeId: r.status.vid,
@@ -711,7 +1021,7 @@ export class AfsFs {
   }
 
   async whereis(path: PathLike, o: SignalOpt = {}): Promise<WhereIs> {
-    const f = await this.frame(path, 'whereis', o.signal);
+    const f = await this.#frame(path, 'whereis', o.signal);
     const entry = await this.ctx.vldb(f.cell, f.fid.volume, o.signal);
     const flag = f.kind === 'ro' ? VLSF_ROVOL : VLSF_RWVOL;
     const servers: string[] = [];
@@ -734,9 +1044,9 @@ export class AfsFs {
 
   /** An advisory AFS lock, extended automatically and released on release(), abort or client close. */
   async lock(path: PathLike, o: SignalOpt & { exclusive?: boolean } = {}): Promise<AfsLock> {
-    const f = await this.frame(path, 'lock', o.signal);
+    const f = await this.#frame(path, 'lock', o.signal);
     const cell = await this.ctx.cell(f.cell);
-    await this.ctx.files.setLock(cell, f.fid, o.exclusive ?? true, this.opts('lock', path, o.signal));
+    await this.ctx.files.setLock(cell, f.fid, o.exclusive ?? true, this.#opts('lock', path, o.signal));
     return new AfsLock(this.ctx, cell, f.fid, shown(path), o.signal);
   }
 
@@ -745,7 +1055,7 @@ export class AfsFs {
    * End it with the AbortSignal or by leaving the loop.
    */
   async *watch(path: PathLike, o: SignalOpt = {}): AsyncGenerator<WatchEvent> {
-    const f = await this.frame(path, 'watch', o.signal);
+    const f = await this.#frame(path, 'watch', o.signal);
     const cell = await this.ctx.cell(f.cell);
     yield* watchFid(this.ctx, cell, f.fid, shown(path), o.signal);
   }
@@ -761,13 +1071,13 @@ export class AfsFs {
       volume,
       ...(o.cell ? { cell: o.cell } : {}),
     });
-    await this.makeLink(path, Buffer.from(text), 0o644, 'mkmount', o.signal);
+    await this.#makeLink(path, Buffer.from(text), 0o644, 'mkmount', o.signal);
   }
 
   /** The mount point's target text, without crossing it. */
   async readMountPoint(path: PathLike, o: SignalOpt = {}): Promise<string> {
-    const { dir, name } = await this.parent(path, 'lsmount', o.signal);
-    const fid = await this.lookupIn(dir, name, o.signal);
+    const { dir, name } = await this.#parent(path, 'lsmount', o.signal);
+    const fid = await this.#lookupIn(dir, name, o.signal);
     if (!fid)
       throw new AfsError('ENOENT', `ENOENT: no such file or directory, lsmount '${shown(path)}'`, {
         syscall: 'lsmount',
