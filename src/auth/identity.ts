@@ -7,7 +7,7 @@ import { RxkadClientClass } from '../rx/security/rxkad.js';
 import type { RxkadLevel } from '../rx/security/rxkad-packet.js';
 import type { SecurityClass } from '../rx/security/types.js';
 import { localAuthToken } from './localauth.js';
-import { describeToken, type RxkadToken, tokenExpired } from './token.js';
+import { describeToken, type RxkadToken, sealToken, tokenExpired } from './token.js';
 import { TokenStore } from './token-store.js';
 
 export type LevelName = 'clear' | 'auth' | 'crypt';
@@ -52,7 +52,12 @@ export function levelOf(name: LevelName | undefined): RxkadLevel {
 
 function fromToken(t: RxkadToken, cell: string, level: LevelName | undefined): Identity {
   if (tokenExpired(t)) throw new TokenExpiredError(cell);
-  return { security: new RxkadClientClass(t, levelOf(level)), description: describeToken(t), token: t };
+  // A token handed in by the caller is sealed too: the identity keeps it.
+  return {
+    security: new RxkadClientClass(t, levelOf(level)),
+    description: describeToken(t),
+    token: sealToken(t),
+  };
 }
 
 export async function resolveIdentity(auth: AuthOption | undefined, cell: string): Promise<Identity> {

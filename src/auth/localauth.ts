@@ -6,7 +6,7 @@ import { hasOddParity, isWeakDesKey, randomDesKey } from '../rx/crypto/des.js';
 import { NEVERDATE } from '../rx/security/rxkad-server.js';
 import { KEYTYPE_RXKAD, keyTypeName, loadServerKeys, type ServerKey } from './keyfile.js';
 import { makeTicket } from './ticket.js';
-import type { RxkadToken } from './token.js';
+import { type RxkadToken, sealToken } from './token.js';
 
 export const DEFAULT_SERVER_CONFDIR = '/etc/openafs/server';
 export const DEFAULT_LOCALAUTH_USER = 'admin';
@@ -74,7 +74,7 @@ export function mintLocalAuthToken(keys: readonly ServerKey[], opts: LocalAuthOp
     { name, instance, cell: '', host: 0, sessionKey, start, end, serviceName: 'afs', serviceInstance: '' },
     key.key,
   );
-  return {
+  return sealToken({
     kvno: key.kvno,
     ticket,
     sessionKey,
@@ -83,7 +83,7 @@ export function mintLocalAuthToken(keys: readonly ServerKey[], opts: LocalAuthOp
     identity: { name, instance, cell: opts.cell },
     cell: opts.cell,
     source: 'localauth',
-  };
+  });
 }
 
 /** Read the server config directory's key files and mint a localauth token. */

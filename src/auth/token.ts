@@ -1,6 +1,9 @@
 // An rxkad token: what the security class needs (kvno, ticket, session key) plus what a person
-// wants to see (who, for which cell, until when). Secrets never appear in describeToken().
+// wants to see (who, for which cell, until when). Secrets never appear in describeToken(), nor in
+// util.inspect / console.log of a token we made or loaded (sealToken).
 
+import { type InspectOptionsStylized, inspect } from 'node:util';
+import { REDACTED, redactedView } from '../rx/crypto/redact.js';
 import type { RxkadCredentials } from '../rx/security/rxkad.js';
 import { NEVERDATE } from '../rx/security/rxkad-server.js';
 
@@ -50,6 +53,32 @@ export function describeToken(t: RxkadToken): string {
   return `rxkad token for ${who}${at} in cell ${t.cell} (kvno ${t.kvno}, ${t.source}), ${until}`;
 }
 
+/**
+ * Give a token a [util.inspect.custom] that shows who and where but not the ticket or the session
+ * key. Not enumerable: JSON and copies are unaffected. Returns the same object.
+ */
+export function sealToken<T extends RxkadToken>(t: T): T {
+  Object.defineProperty(t, inspect.custom, {
+    configurable: true,
+    value: (_depth: number, options: InspectOptionsStylized) =>
+      redactedView(
+        'RxkadToken',
+        {
+          cell: t.cell,
+          identity: t.identity,
+          kvno: t.kvno,
+          source: t.source,
+          start: t.start,
+          end: t.end,
+          ticket: `[${t.ticket.length} bytes]`,
+          sessionKey: REDACTED,
+        },
+        options,
+      ),
+  });
+  return t;
+}
+
 /** JSON form for a 0600 token file; binary fields as base64. */
 export interface StoredToken {
   v: 1;
@@ -97,7 +126,7 @@ export function tokenFromStored(s: unknown): RxkadToken {
   const source = str(o.source, 'source');
   if (source !== 'localauth' && source !== 'krb5' && source !== 'imported')
     throw new TokenFormatError('source');
-  return {
+  return sealToken({
     kvno: num('kvno'),
     ticket: Buffer.from(str(o.ticket, 'ticket'), 'base64'),
     sessionKey,
@@ -110,5 +139,5 @@ export function tokenFromStored(s: unknown): RxkadToken {
     },
     cell: str(o.cell, 'cell'),
     source,
-  };
+  });
 }

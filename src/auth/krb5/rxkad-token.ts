@@ -2,7 +2,7 @@
 // is the whole Ticket DER, and the 8-byte session key rxkad-k5 derives from the Kerberos one.
 
 import { rxkadSessionKeyFromKrb5 } from '../rxkad-k5.js';
-import type { RxkadToken } from '../token.js';
+import { type RxkadToken, sealToken } from '../token.js';
 import type { Credentials } from './credentials.js';
 import { Krb5Error } from './errors.js';
 
@@ -22,7 +22,7 @@ export function rxkadTokenFromCredentials(creds: Credentials, cell: string): Rxk
   const sessionKey = rxkadSessionKeyFromKrb5(creds.key.enctype, creds.key.key);
   const [name = '', instance = ''] = creds.client.components;
   const localRealm = cell.toUpperCase();
-  return {
+  return sealToken({
     kvno: RXKAD_TKT_TYPE_KERBEROS_V5,
     ticket: Buffer.from(ticket),
     sessionKey,
@@ -35,5 +35,5 @@ export function rxkadTokenFromCredentials(creds: Credentials, cell: string): Rxk
     },
     cell: cell.toLowerCase(),
     source: 'krb5',
-  };
+  });
 }

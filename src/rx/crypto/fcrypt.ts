@@ -1,7 +1,9 @@
 // fcrypt: rxkad's 16-round Feistel cipher on 8-byte blocks with a 56-bit key, and the PCBC
 // chaining rxkad uses everywhere (OpenAFS names it "fc_cbc_encrypt", but the chaining value
 // is plaintext XOR ciphertext, i.e. PCBC; the Linux kernel calls the same thing pcbc(fcrypt)).
+import { type InspectOptionsStylized, inspect } from 'node:util';
 import { FCRYPT_SBOX0_HEX, FCRYPT_SBOX1_HEX, FCRYPT_SBOX2_HEX, FCRYPT_SBOX3_HEX } from './fcrypt-sboxes.js';
+import { REDACTED, redactedView } from './redact.js';
 
 export const FCRYPT_BLOCK = 8;
 const ROUNDS = 16;
@@ -38,6 +40,10 @@ export class FcryptKeyError extends Error {
 /** An expanded fcrypt key: 16 round subkeys. */
 export class FcryptSchedule {
   readonly sub: Int32Array;
+
+  [inspect.custom](_depth: number, options: InspectOptionsStylized): string {
+    return redactedView('FcryptSchedule', { subkeys: REDACTED }, options);
+  }
 
   constructor(key: Uint8Array) {
     if (key.length !== 8) throw new FcryptKeyError(key.length);

@@ -1,7 +1,9 @@
 // The per-connection half of rxkad shared by client and server: the header checksum and the
 // auth/crypt payload transforms (OpenAFS rxkad_common.c: DeriveXORInfo, ComputeSum,
 // PreparePacket, CheckPacket; crypt_conn.c).
+import { type InspectOptionsStylized, inspect } from 'node:util';
 import { FcryptSchedule, fcryptBlock, fcryptIv, fcryptPcbcInPlace } from '../crypto/fcrypt.js';
+import { REDACTED, redactedView } from '../crypto/redact.js';
 import {
   RXKADDATALEN,
   RXKADINCONSISTENCY,
@@ -50,6 +52,10 @@ export class RxkadPacketCodec {
   private readonly chain = new Int32Array(2);
   /** Peers that never checksum send 0; once a nonzero checksum is seen every packet must carry one. */
   private cksumSeen = false;
+
+  [inspect.custom](_depth: number, options: InspectOptionsStylized): string {
+    return redactedView('RxkadPacketCodec', { level: this.level, sessionKey: REDACTED }, options);
+  }
 
   constructor(sessionKey: Uint8Array, level: RxkadLevel, epoch: number, cid: number, securityIndex: number) {
     this.level = level;

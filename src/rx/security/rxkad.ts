@@ -1,7 +1,9 @@
 // rxkad (security index 2), client side: answers the server's CHALLENGE with a v2 RESPONSE
 // proving possession of the token's session key, then checksums and seals every DATA packet.
 // OpenAFS: rxkad_client.c (NewClientSecurityObject, GetResponse), private_data.h (layouts).
+import { type InspectOptionsStylized, inspect } from 'node:util';
 import { FcryptSchedule, fcryptBlock, fcryptIv, fcryptPcbcInPlace } from '../crypto/fcrypt.js';
+import { REDACTED, redactedView } from '../crypto/redact.js';
 import {
   RXKADBADKEY,
   RXKADEXPIRED,
@@ -61,6 +63,14 @@ export class RxkadClientClass implements SecurityClass {
   private readonly creds: RxkadCredentials;
   private readonly ks: FcryptSchedule;
   private readonly now: () => number;
+
+  [inspect.custom](_depth: number, options: InspectOptionsStylized): string {
+    return redactedView(
+      'RxkadClientClass',
+      { name: this.name, kvno: this.creds.kvno, sessionKey: REDACTED },
+      options,
+    );
+  }
 
   constructor(creds: RxkadCredentials, level: RxkadLevel, opts: { now?: () => number } = {}) {
     if (!isRxkadLevel(level)) throw new RxkadError(RXKADLEVELFAIL, `unknown level ${level}`);
