@@ -6,6 +6,7 @@
 import { EventEmitter } from 'node:events';
 import { createInterface, type Interface } from 'node:readline';
 import { ReadableStream } from 'node:stream/web';
+import { DataVersionChangedError } from '../afs/fsclient.js';
 import { AfsError } from '../rpc/errors.js';
 import { FS } from '../rpc/fs.js';
 import { type AFSFetchStatus, type AFSFid, storeStatus } from '../rpc/types.js';
@@ -332,20 +333,24 @@ export class AfsFileHandle extends EventEmitter {
       e.code = 'ERR_FS_FILE_TOO_LARGE';
       throw e;
     }
-    // A file changed between the calls of a parallel read gives mixed versions: read it again.
+    // fetchData never mixes data versions; a file changed after some bytes came is read again.
     let parts: Buffer[] = [];
-    for (let attempt = 0; attempt < 3; attempt++) {
+    for (let attempt = 1; ; attempt++) {
       parts = [];
-      const r = await this.ctx.files.fetchData(
-        cell,
-        this.fid,
-        pos,
-        Number.MAX_SAFE_INTEGER - pos,
-        (c) => void parts.push(Buffer.from(c)),
-        this.opts('read', signal),
-      );
-      this.status = r.status;
-      if (!(r as { dvChanged?: boolean }).dvChanged) break;
+      try {
+        const r = await this.ctx.files.fetchData(
+          cell,
+          this.fid,
+          pos,
+          Number.MAX_SAFE_INTEGER - pos,
+          (c) => void parts.push(c),
+          this.opts('read', signal),
+        );
+        this.status = r.status;
+        break;
+      } catch (e) {
+        if (!(e instanceof DataVersionChangedError) || attempt === 3) throw e;
+      }
     }
     return Buffer.concat(parts);
   }

@@ -109,6 +109,7 @@ same('bad read arguments fail with Node codes', (s) =>
       outcome(() => fh.readv([1] as never)),
       outcome(() => fh.readv('x' as never)),
       outcome(() => fh.readFile({ encoding: 'bogus' as never })),
+      outcome(() => fh.readFile({ signal: AbortSignal.abort() })),
     ]),
   ),
 );
