@@ -2,14 +2,9 @@
 // callback service on the same socket), one client UUID, one Net of records (cells → volumes →
 // server lists → servers), and `client.fs`, the node:fs/promises-shaped API over /afs paths.
 
+import { type AfsConfig, describeSearch, loadAfsConfig } from './afs/afs-config.js';
 import type { Cell } from './afs/cell.js';
-import {
-  type CellConfig,
-  DEFAULT_CELLSERVDB,
-  DEFAULT_THISCELL,
-  loadCellServDB,
-  loadThisCell,
-} from './afs/cellservdb.js';
+import { warningText } from './afs/cellservdb.js';
 import { cmDebugHandlers, describeEntry } from './afs/cm-debug.js';
 import { CacheManagerService } from './afs/cmservice.js';
 import { FileService } from './afs/fs-operation.js';
@@ -39,10 +34,20 @@ import type { SecurityClass } from './rx/security/types.js';
 import type { DebugAnswers } from './rx/tuning.js';
 
 export interface AfsClientOptions {
-  /** Path of CellServDB (default /etc/openafs/CellServDB), or false to read none. */
+  /**
+   * A CellServDB to read (it must exist), or false to read none. Default: searched as OpenAFS
+   * does (afs-config.ts: /etc/openafs, /usr/vice/etc, $AFSCONF; CellServDB.local + .dist).
+   */
   cellServDB?: string | false;
-  /** Path of ThisCell (default /etc/openafs/ThisCell), or false. */
+  /** A ThisCell to read, or false for none (nor $AFSCELL). Default: $AFSCELL, else ThisCell. */
   thisCell?: string | false;
+  /** The configuration directories searched first (default /etc/openafs, /usr/vice/etc). */
+  configDirs?: readonly string[];
+  /**
+   * Where a configuration line that was skipped is reported ("file:line: why"). Default: a
+   * process warning (printed on stderr once per line).
+   */
+  onWarning?: (message: string) => void;
   /** Cells given in code: name → VL server addresses ("a.b.c.d" or "a.b.c.d:port"). */
   cells?: Record<string, string[]>;
   /** The local cell (overrides ThisCell). */
@@ -106,12 +111,14 @@ export class AfsClient {
   private readonly vlByCell = new Map<string, VlRotation>();
   private readonly held = new Set<Releasable>();
   private localCell: string | undefined;
+  /** The configuration read at start (files, cells, aliases, warnings, where it looked). */
+  config: AfsConfig | undefined;
   private closing: Promise<void> | undefined;
   /** The node:fs/promises-shaped API. */
   readonly fs: AfsFs;
   readonly mount: string;
   /** DNS discovery of unknown cells (undefined: off). */
-  private readonly discovery: AfsDnsOptions | undefined;
+  readonly discovery: AfsDnsOptions | undefined;
 
   constructor(readonly options: AfsClientOptions = {}) {
     this.discovery = dnsDiscoveryOptions(options.dns);
@@ -122,7 +129,8 @@ export class AfsClient {
         : new VnodeCache(options.cacheSize ?? 128 << 20, Date.now, 100_000, options.cacheDir);
     const client = this;
     const walkOps: WalkOps = {
-      knownCell: (name) => client.cellList.has(name.toLowerCase()) || client.discoverable(name.toLowerCase()),
+      // An unknown cell is an error saying where the configuration was looked for.
+      knownCell: (name) => client.cellName(name) !== undefined,
       defaultCell: () => client.localCell,
       vldb: (cell, volume, signal) => client.vldbEntry(volume, cell, signal),
       fetchWhole: async (cell, fid, max, signal) =>
@@ -158,24 +166,19 @@ export class AfsClient {
 
   private async doStart(): Promise<void> {
     const o = this.options;
-    if (o.cellServDB !== false) {
-      try {
-        const db = await loadCellServDB(o.cellServDB ?? DEFAULT_CELLSERVDB);
-        for (const c of db.values()) this.cellList.set(c.name, serversOf(c));
-      } catch (e) {
-        if (o.cellServDB !== undefined) throw e; // an explicit path must exist; the default may not
-      }
-    }
+    const cfg = await loadAfsConfig({ cellServDB: o.cellServDB, thisCell: o.thisCell, dirs: o.configDirs });
+    this.config = cfg;
+    const warn = o.onWarning ?? ((m: string) => process.emitWarning(m, 'TsafsConfigWarning'));
+    for (const w of cfg.warnings) warn(warningText(w));
+    for (const c of cfg.cells.values())
+      this.cellList.set(
+        c.name,
+        c.servers.map((s) => s.addr),
+      );
     for (const [name, servers] of Object.entries(o.cells ?? {}))
       this.cellList.set(name.toLowerCase(), servers);
-    if (o.cell) this.localCell = o.cell.toLowerCase();
-    else if (o.thisCell !== false) {
-      try {
-        this.localCell = await loadThisCell(o.thisCell ?? DEFAULT_THISCELL);
-      } catch (e) {
-        if (o.thisCell !== undefined) throw e;
-      }
-    }
+    if (o.cell) this.localCell = this.canonical(o.cell.toLowerCase());
+    else if (cfg.thisCell) this.localCell = this.canonical(cfg.thisCell);
     const ep = await RxEndpoint.open({
       host: o.bind?.host,
       port: o.bind?.port,
@@ -292,13 +295,34 @@ export class AfsClient {
     return this.localCell;
   }
 
+  /** A cell name with CellAlias applied. */
+  private canonical(name: string): string {
+    return this.config?.aliases.get(name) ?? name;
+  }
+
   private cellName(cell?: string): string {
-    const name = (cell ?? this.localCell)?.toLowerCase();
-    if (!name) throw new AfsError('EDESTADDRREQ', 'EDESTADDRREQ: no cell named and no local cell configured');
+    const given = (cell ?? this.localCell)?.toLowerCase();
+    if (!given) {
+      throw new AfsError(
+        'EDESTADDRREQ',
+        'EDESTADDRREQ: no cell named and no local cell configured; name one (--cell, /afs/<cell>/...), ' +
+          `set AFSCELL, or write it into /etc/openafs/ThisCell (${this.searchText()})`,
+      );
+    }
+    const name = this.canonical(given);
     if (!this.cellList.has(name) && !this.discoverable(name)) {
-      throw new AfsError('ENOENT', `ENOENT: unknown cell '${name}'`, { path: name });
+      const dns = this.discovery ? 'not a DNS name to look up' : 'DNS discovery is off';
+      throw new AfsError(
+        'ENOENT',
+        `ENOENT: unknown cell '${name}': not configured, ${dns}; add it to CellServDB (${this.searchText()})`,
+        { path: name },
+      );
     }
     return name;
+  }
+
+  private searchText(): string {
+    return this.config ? describeSearch(this.config) : 'configuration not read yet';
   }
 
   /** The cell's record (the client holds a use on it until close). */
@@ -319,9 +343,13 @@ export class AfsClient {
         await cell.whenSettled();
         if (cell.vlServers.length === 0) {
           cell.unuseCell('unuse_lookup');
-          throw new AfsError('ENOENT', `ENOENT: no cell '${key}' (DNS knows no VL servers for it)`, {
-            path: key,
-          });
+          throw new AfsError(
+            'ENOENT',
+            `ENOENT: no cell '${key}': not configured, and DNS knows no VL servers for it (${this.searchText()})`,
+            {
+              path: key,
+            },
+          );
         }
         return cell;
       })();
@@ -464,8 +492,4 @@ export class AfsClient {
     if (this.netRecords) await this.netRecords.close({ timeout });
     else await this.ep?.close();
   }
-}
-
-function serversOf(c: CellConfig): string[] {
-  return c.servers.map((s) => s.addr);
 }

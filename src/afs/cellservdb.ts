@@ -1,7 +1,6 @@
-// Cell configuration as OpenAFS keeps it: CellServDB (">cell #comment" lines followed by
-// "a.b.c.d #host" lines; "[a.b.c.d]" marks a non-voting clone) and ThisCell (the local cell).
-
-import { readFile } from 'node:fs/promises';
+// The files of an OpenAFS client configuration: CellServDB (">cell #comment" lines followed by
+// "a.b.c.d #host" lines; "[a.b.c.d]" marks a non-voting clone), ThisCell (the local cell) and
+// CellAlias. Where they are looked for is afs-config.ts.
 
 export interface CellConfig {
   name: string;
@@ -13,16 +12,13 @@ export interface CellConfig {
 export class CellConfigError extends Error {
   override readonly name = 'CellConfigError';
   constructor(
-    readonly code: 'BAD_LINE' | 'BAD_CELL_NAME' | 'NO_THISCELL' | 'READ_FAILED',
+    readonly code: 'NO_THISCELL' | 'READ_FAILED' | 'NOT_CONFIGURED',
     message: string,
     options?: { cause?: unknown },
   ) {
     super(message, options);
   }
 }
-
-export const DEFAULT_CELLSERVDB = '/etc/openafs/CellServDB';
-export const DEFAULT_THISCELL = '/etc/openafs/ThisCell';
 
 const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 
@@ -42,54 +38,106 @@ export function validCellName(name: string): boolean {
   );
 }
 
-export function parseCellServDB(text: string): Map<string, CellConfig> {
-  const cells = new Map<string, CellConfig>();
+/** A line that was skipped, with where it was and why. */
+export interface ConfigWarning {
+  file: string;
+  line: number;
+  message: string;
+}
+
+export function warningText(w: ConfigWarning): string {
+  return `${w.file}:${w.line}: ${w.message}`;
+}
+
+/**
+ * Parses CellServDB text leniently, as a cache manager must: a line that cannot be read is skipped
+ * with one warning (file:line) and every other cell still counts. Host lines after a bad cell line
+ * belong to no cell and are skipped with it. A cell given twice keeps its first entry.
+ */
+export function parseCellServDB(
+  text: string,
+  file = 'CellServDB',
+): { cells: Map<string, CellConfig & { line: number }>; warnings: ConfigWarning[] } {
+  const cells = new Map<string, CellConfig & { line: number }>();
+  const warnings: ConfigWarning[] = [];
   let cur: CellConfig | undefined;
+  let skipping = false;
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!.trim();
+    const warn = (message: string) => warnings.push({ file, line: i + 1, message });
+    if (line === '' || line.startsWith('#')) continue;
+    if (line.startsWith('>')) {
+      const m = /^>\s*(\S+)\s*(?:#\s*(.*))?$/.exec(line) ?? /^>\s*(\S+)\s+\S+\s*(?:#\s*(.*))?$/.exec(line);
+      const name = m?.[1]?.toLowerCase();
+      if (!name || !validCellName(name)) {
+        warn(`bad cell name in ${JSON.stringify(line.slice(0, 80))}; that cell's servers are ignored`);
+        cur = undefined;
+        skipping = true;
+        continue;
+      }
+      skipping = false;
+      if (cells.has(name)) {
+        warn(`cell ${name} again (first at line ${cells.get(name)!.line}); this entry is ignored`);
+        cur = { name, comment: '', servers: [] }; // collects, then is dropped
+        continue;
+      }
+      const entry = { name, comment: m?.[2]?.trim() ?? '', servers: [], line: i + 1 };
+      cells.set(name, entry);
+      cur = entry;
+      continue;
+    }
+    if (skipping) continue;
+    const m = /^(\[)?\s*([0-9.]+)\s*(\])?\s*(?:#\s*(.*))?$/.exec(line);
+    if (!cur) {
+      warn(`server line before any ">cell" line: ${JSON.stringify(line.slice(0, 80))}`);
+      continue;
+    }
+    if (!m || !isIPv4(m[2]!) || Boolean(m[1]) !== Boolean(m[3])) {
+      warn(`not a server line ("a.b.c.d #host" or "[a.b.c.d] #host"): ${JSON.stringify(line.slice(0, 80))}`);
+      continue;
+    }
+    cur.servers.push({ addr: m[2]!, host: m[4]?.trim() ?? '', clone: Boolean(m[1]) });
+  }
+  return { cells, warnings };
+}
+
+/**
+ * CellAlias lines, "<cell> <alias>" (OpenAFS's order: the real name first). Comments and blank
+ * lines are skipped; a line that is not two valid names is skipped with a warning.
+ */
+export function parseCellAlias(
+  text: string,
+  file = 'CellAlias',
+): { aliases: Map<string, string>; warnings: ConfigWarning[] } {
+  const aliases = new Map<string, string>();
+  const warnings: ConfigWarning[] = [];
   const lines = text.split(/\r?\n/);
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!.trim();
     if (line === '' || line.startsWith('#')) continue;
-    if (line.startsWith('>')) {
-      const m = /^>\s*(\S+)\s*(?:#\s*(.*))?$/.exec(line);
-      const name = m?.[1]?.toLowerCase();
-      if (!name || !validCellName(name)) {
-        throw new CellConfigError('BAD_CELL_NAME', `CellServDB line ${i + 1}: bad cell name`);
-      }
-      cur = { name, comment: m?.[2]?.trim() ?? '', servers: [] };
-      cells.set(name, cur);
+    const [real, alias, extra] = line.split(/\s+/);
+    if (
+      !real ||
+      !alias ||
+      extra !== undefined ||
+      !validCellName(real.toLowerCase()) ||
+      !validCellName(alias.toLowerCase())
+    ) {
+      warnings.push({
+        file,
+        line: i + 1,
+        message: `not "<cell> <alias>": ${JSON.stringify(line.slice(0, 80))}`,
+      });
       continue;
     }
-    const m = /^(\[)?\s*([0-9.]+)\s*(\])?\s*(?:#\s*(.*))?$/.exec(line);
-    if (!m || !cur || !isIPv4(m[2]!) || Boolean(m[1]) !== Boolean(m[3])) {
-      throw new CellConfigError('BAD_LINE', `CellServDB line ${i + 1}: ${JSON.stringify(line.slice(0, 80))}`);
-    }
-    cur.servers.push({ addr: m[2]!, host: m[4]?.trim() ?? '', clone: Boolean(m[1]) });
+    aliases.set(alias.toLowerCase(), real.toLowerCase());
   }
-  return cells;
+  return { aliases, warnings };
 }
 
 export function parseThisCell(text: string): string {
   const name = text.trim().split(/\s+/)[0]?.toLowerCase() ?? '';
   if (!validCellName(name)) throw new CellConfigError('NO_THISCELL', 'ThisCell names no valid cell');
   return name;
-}
-
-export async function loadCellServDB(path = DEFAULT_CELLSERVDB): Promise<Map<string, CellConfig>> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    throw new CellConfigError('READ_FAILED', `cannot read ${path}`, { cause: e });
-  }
-  return parseCellServDB(text);
-}
-
-export async function loadThisCell(path = DEFAULT_THISCELL): Promise<string> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    throw new CellConfigError('READ_FAILED', `cannot read ${path}`, { cause: e });
-  }
-  return parseThisCell(text);
 }

@@ -19,6 +19,7 @@ export interface GlobalOptions {
   bind?: { host?: string; port?: number };
   help: boolean;
   version: boolean;
+  noDns: boolean;
 }
 
 export interface ParsedCommandLine {
@@ -28,7 +29,7 @@ export interface ParsedCommandLine {
 }
 
 const VALUED = new Set(['cell', 'cellservdb', 'localauth-as', 'level', 'bind']);
-const BOOLEAN = new Set(['json', 'anonymous', 'localauth', 'help', 'version']);
+const BOOLEAN = new Set(['json', 'anonymous', 'localauth', 'help', 'version', 'no-dns']);
 const LEVELS: readonly LevelName[] = ['clear', 'auth', 'crypt'];
 
 /**
@@ -40,7 +41,14 @@ export function parseCommandLine(
   argv: readonly string[],
   claims: Readonly<Record<string, readonly string[]>> = {},
 ): ParsedCommandLine {
-  const g: GlobalOptions = { json: false, anonymous: false, localauth: false, help: false, version: false };
+  const g: GlobalOptions = {
+    json: false,
+    anonymous: false,
+    localauth: false,
+    help: false,
+    version: false,
+    noDns: false,
+  };
   let command: string | undefined;
   const args: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -126,6 +134,7 @@ function setBoolean(g: GlobalOptions, name: string): void {
   else if (name === 'anonymous') g.anonymous = true;
   else if (name === 'localauth') g.localauth = true;
   else if (name === 'version') g.version = true;
+  else if (name === 'no-dns') g.noDns = true;
   else g.help = true;
 }
 

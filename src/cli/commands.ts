@@ -31,6 +31,7 @@ export const COMMANDS: Readonly<Record<string, Loader>> = {
   login: () => import('./login.js'),
   tokens: () => import('./tokens.js'),
   unlog: () => import('./unlog.js'),
+  config: () => import('./config.js'),
 };
 
 /** Global options a command takes as its own when they follow its name (see parseCommandLine). */

@@ -4,13 +4,14 @@
 // Nothing secret (password, session key, ticket) is printed or logged.
 
 import { userInfo } from 'node:os';
-import { loadThisCell } from '../afs/cellservdb.js';
+import { describeSearch, loadAfsConfig } from '../afs/afs-config.js';
 import { Krb5Error } from '../auth/krb5/errors.js';
 import type { KdcExchangeOptions } from '../auth/krb5/kdc-client.js';
 import { rxkadTokenFromCredentials } from '../auth/krb5/rxkad-token.js';
 import { obtainAfsCredentials } from '../auth/krb5/tgs.js';
 import { describeToken, type RxkadToken } from '../auth/token.js';
 import { TokenStore } from '../auth/token-store.js';
+import { AfsError } from '../rpc/errors.js';
 import { expectPositionals, parseCommandArgs } from './args.js';
 import type { Command } from './command.js';
 import { printJson, UsageError } from './output.js';
@@ -73,7 +74,14 @@ export const command: Command = {
       USAGE,
     );
     expectPositionals(positionals, 0, 1, USAGE);
-    const cell = ctx.cell ?? (await loadThisCell());
+    const cfg = ctx.cell ? undefined : await loadAfsConfig({ cellServDB: false });
+    const cell = ctx.cell ?? cfg?.thisCell;
+    if (!cell) {
+      throw new AfsError(
+        'EDESTADDRREQ',
+        `EDESTADDRREQ: no cell named and no local cell configured: use --cell <cell>, set AFSCELL, or write ThisCell (${describeSearch(cfg!)})`,
+      );
+    }
     const stdin = ctx.stdin as NodeJS.ReadStream;
     const token = await login({
       cell,

@@ -11,7 +11,8 @@ import { SILENT, TerminalProgress } from './progress.js';
 
 const GLOBAL_HELP = `global options (anywhere on the line):
   --cell <name>          the cell (default: ThisCell)
-  --cellservdb <path>    CellServDB to read (default /etc/openafs/CellServDB)
+  --cellservdb <path>    CellServDB to read (default: searched as OpenAFS does; tsafs config shows it)
+  --no-dns               never look cells up in DNS (also TSAFS_DNS=off)
   --json                 machine-readable output (read commands)
   --anonymous            no token: the system:anyuser identity
   --localauth            mint a ticket from the server KeyFile (as "admin", like vos -localauth)
@@ -52,6 +53,8 @@ class Context implements CliContext {
       cellServDB: this.g.cellservdb,
       cell: this.g.cell,
       auth: authFor(this.g),
+      ...(this.g.noDns ? { dns: false as const } : {}),
+      onWarning: (m) => process.stderr.write(`tsafs: warning: ${m}\n`),
       bind: this.g.bind,
     });
     return this.made;
