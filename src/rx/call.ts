@@ -167,6 +167,11 @@ export class RxCall {
     return this.rx.queued;
   }
 
+  /** Our side of the call is finished (the application called end()). */
+  get sendEnded(): boolean {
+    return this.tx.ended;
+  }
+
   /** The seq after the peer's last DATA packet (to re-acknowledge retransmissions after the end). */
   get receiveNext(): number {
     return this.rx.nextExpected;

@@ -408,8 +408,14 @@ export class RxEndpoint {
     let call: RxCall | null | undefined = conn.calls[channel];
     if (!call || call.callNumber !== p.callNumber) {
       if (conn.strayPacket(p)) return;
-      // Only DATA opens a call, and only with a call number the channel has not had yet.
+      // Only DATA opens a call, and only with a call number the channel has not had yet. A peer
+      // starts its next call on a channel only after our reply: one that arrives while we are
+      // still answering is not the peer's (a forger's, with numbers it learnt): it is dropped.
       if (!clientSide && p.type === PacketType.Data && p.callNumber > conn.callNumbers[channel]!) {
+        if (call && call.state === 'active' && !call.sendEnded) {
+          this.drop('channel-busy');
+          return;
+        }
         call = this.acceptCall(conn, p);
         if (!call) return;
       } else {
@@ -462,8 +468,8 @@ export class RxEndpoint {
 
   /**
    * Packets with call number 0. A CHALLENGE or connection ABORT only counts on a connection with
-   * calls in progress (anyone can forge one for an idle connection), and a challenge we cannot
-   * answer is dropped rather than failing the calls.
+   * calls in progress (anyone can forge one for an idle connection), a connection ABORT only on a
+   * secured connection, and a challenge we cannot answer is dropped rather than failing the calls.
    */
   private connectionPacket(conn: RxConnection, p: Packet, ack: AckBody | undefined, abortCode: number): void {
     switch (p.type) {
@@ -473,7 +479,8 @@ export class RxEndpoint {
         else if (!conn.challenge(Buffer.from(p.body))) this.drop('challenge-refused');
         return;
       case PacketType.Abort:
-        if (conn.activeCalls === 0) this.drop('abort-without-call');
+        // Peers abort whole connections only over security failures; rxnull ones never do.
+        if (conn.activeCalls === 0 || conn.securityIndex === 0) this.drop('connection-abort-refused');
         else conn.abortAll('remote-abort', abortCode);
         return;
       case PacketType.Ack: {
