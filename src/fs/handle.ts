@@ -10,7 +10,9 @@ import { DataVersionChangedError } from '../afs/fsclient.js';
 import { AfsError } from '../rpc/errors.js';
 import { FS } from '../rpc/fs.js';
 import { type AFSFetchStatus, type AFSFid, storeStatus } from '../rpc/types.js';
+import { type AfsBigIntStats, toBigIntStats } from './bigint-stats.js';
 import type { FsContext } from './context.js';
+import { abortErrorFor } from './errors.js';
 import {
   invalidArgType,
   invalidArgValue,
@@ -23,7 +25,8 @@ import {
   validateInteger,
   viewBytes,
 } from './node-args.js';
-import { AfsBigIntStats, AfsStats } from './stats.js';
+import { checkEncoding } from './paths.js';
+import { AfsStats } from './stats.js';
 import { storeLength, storeRange, storeSync } from './store.js';
 import {
   createHandleReadStream,
@@ -100,23 +103,17 @@ type WriteFileData =
   | Iterable<string | ArrayBufferView>
   | AsyncIterable<string | ArrayBufferView>;
 
-function closedError(syscall: string): AfsError {
-  return new AfsError('EBADF', 'file closed', { syscall });
+/** Node's own error for a closed FileHandle: code and syscall, no errno or path. */
+function closedError(syscall: string): Error {
+  return Object.assign(new Error('file closed'), { code: 'EBADF', syscall });
 }
 
 function badDescriptor(syscall: string): AfsError {
   return new AfsError('EBADF', `EBADF: bad file descriptor, ${syscall}`, { syscall });
 }
 
-function abortError(signal: AbortSignal): Error {
-  const e = new Error('The operation was aborted', { cause: signal.reason }) as Error & { code: string };
-  e.name = 'AbortError';
-  e.code = 'ABORT_ERR';
-  return e;
-}
-
 function checkAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw abortError(signal);
+  if (signal?.aborted) throw abortErrorFor(signal);
 }
 
 function optionsObject<T extends object>(o: T | Encoding, name = 'options'): T & { encoding?: Encoding } {
@@ -124,11 +121,6 @@ function optionsObject<T extends object>(o: T | Encoding, name = 'options'): T &
   if (typeof o === 'string') return { encoding: o } as T & { encoding?: Encoding };
   if (typeof o !== 'object') throw invalidArgType(name, 'one of type string or an instance of Object', o);
   return o as T & { encoding?: Encoding };
-}
-
-function checkEncoding(encoding: unknown): void {
-  if (encoding != null && encoding !== 'buffer' && !Buffer.isEncoding(encoding as string))
-    throw invalidArgValue('encoding', encoding, 'is invalid encoding');
 }
 
 function isCustomIterable(v: unknown): v is Iterable<unknown> | AsyncIterable<unknown> {
@@ -597,7 +589,7 @@ export class AfsFileHandle extends EventEmitter {
       const cell = await this.afsCell();
       this.status = (await this.ctx.files.fetchStatus(cell, this.fid, this.opts('fstat'))).status;
       const st = new AfsStats(this.cell, this.fid, this.status);
-      return options?.bigint ? new AfsBigIntStats(st) : st;
+      return options?.bigint ? toBigIntStats(st) : st;
     });
   }
 
