@@ -85,9 +85,19 @@ EOF
 
 # pids of live processes carrying our mark (optionally only those whose exe matches $1).
 owned_pids() {
-  local pat="${1:-}" d pid exe
-  # one grep over all environments: a grep per process takes seconds on a busy machine
-  for d in $(grep -lzxF "$MARK" /proc/[0-9]*/environ 2>/dev/null); do
+  local pat="${1:-}" d pid exe comm cands=()
+  # Only processes named like ours: reading the environment of a process stuck in a FUSE read
+  # (state D) blocks, and comm never does. Then one grep over those (a grep per process is slow).
+  for d in /proc/[0-9]*; do
+    read -r comm <"$d/comm" 2>/dev/null || continue
+    case "$comm" in
+    bosserver | ptserver | vlserver | dafileserver | davolserver | salvageserver | dasalvager | afsd.fuse | sh | unshare)
+      cands+=("$d/environ")
+      ;;
+    esac
+  done
+  [ ${#cands[@]} -gt 0 ] || return 0
+  for d in $(grep -lzxF "$MARK" "${cands[@]}" 2>/dev/null); do
     d=${d%/environ}
     pid=${d#/proc/}
     [ "$pid" = "$$" ] && continue

@@ -57,15 +57,15 @@ export async function restoreServer2(): Promise<void> {
 
 const MARKS = { 1: 'TSAFS_CELL_OWNER=scripts-cell', 2: 'TSAFS_CELL_OWNER=scripts-cell-server2' } as const;
 
-/** Pid of server `n`'s process whose executable path ends in `exe` (e.g. "dafileserver"). */
+/** Pid of server `n`'s process named `exe` (e.g. "dafileserver"). */
 export async function serverPid(n: 1 | 2, exe: string): Promise<number> {
   for (const d of await readdir('/proc')) {
     if (!/^\d+$/.test(d)) continue;
     try {
+      // comm first: reading the environment of a process stuck in a FUSE read blocks
+      if ((await readFile(`/proc/${d}/comm`, 'latin1')).trim() !== exe) continue;
       const env = (await readFile(`/proc/${d}/environ`, 'latin1')).split('\0');
-      if (!env.includes(MARKS[n])) continue;
-      const cmd = (await readFile(`/proc/${d}/cmdline`, 'latin1')).split('\0')[0] ?? '';
-      if (cmd.endsWith(`/${exe}`)) return Number(d);
+      if (env.includes(MARKS[n])) return Number(d);
     } catch {
       // gone meanwhile, or not ours to read
     }
