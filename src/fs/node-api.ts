@@ -63,21 +63,15 @@ const SPECS: Record<string, Normalise> = {
     a[1] = smallMode(a[1], 'mode', 0);
     return undefined;
   },
-  stat: (a) => {
-    path(0)(a);
-    return opts(a, 1, 'encoding', bools('bigint'));
-  },
-  lstat: (a) => {
-    path(0)(a);
-    return opts(a, 1, 'encoding', bools('bigint'));
-  },
+  stat: (a) => statLike(a),
+  lstat: (a) => statLike(a),
   statfs: (a) => {
     path(0)(a);
     return opts(a, 1, 'encoding', bools('bigint'));
   },
   readdir: (a) => {
     path(0)(a);
-    return opts(a, 1, 'encoding', bools('withFileTypes', 'recursive'));
+    return opts(a, 1);
   },
   opendir: (a) => {
     path(0)(a);
@@ -125,12 +119,8 @@ const SPECS: Record<string, Normalise> = {
     a[1] = toPath(a[1], 'path');
     if (![undefined, null, 'dir', 'file', 'junction'].includes(a[2] as string))
       throw Object.assign(
-        new TypeError(
-          `The argument 'type' must be one of: 'dir', 'file', 'junction', null. Received ${String(a[2])}`,
-        ),
-        {
-          code: 'ERR_INVALID_ARG_VALUE',
-        },
+        new Error(`Symlink type must be one of "dir", "file", or "junction". Received "${String(a[2])}"`),
+        { code: 'ERR_FS_INVALID_SYMLINK_TYPE' },
       );
     return undefined;
   },
@@ -222,6 +212,13 @@ const SPECS: Record<string, Normalise> = {
     });
   },
 };
+
+/** stat/lstat: node:fs reads `bigint` from whatever was passed (map()'s index too). */
+function statLike(a: Args): AbortSignal | undefined {
+  path(0)(a);
+  if (a[1] === null || typeof a[1] !== 'object') a[1] = {};
+  return opts(a, 1);
+}
 
 function ids(a: Args): undefined {
   validateInteger(a[1], 'uid', -1, 4294967295);

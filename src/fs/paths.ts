@@ -146,7 +146,7 @@ export function flagsOf(flags: unknown, def = 'r'): OpenFlags {
     if (!FLAG_STRINGS.has(flags)) throw invalidArgValue('flags', flags, 'is invalid');
     return parseFlags(flags.replace(/^x([wa])/, '$1x'));
   }
-  if (typeof flags !== 'number') throw invalidArgType('flags', 'of type string or number', flags);
+  if (typeof flags !== 'number') throw invalidArgValue('flags', flags, 'is invalid');
   validateInteger(flags, 'flags', -(2 ** 31), 2 ** 31 - 1);
   const acc = flags & 3;
   return {

@@ -473,7 +473,7 @@ export class AfsFs {
 
   async symlink(target: PathLike, path: PathLike, _type?: 'dir' | 'file' | 'junction' | null): Promise<void> {
     const t = toPath(target);
-    await this.#makeLink(path, Buffer.from(t), 0o755, 'symlink').catch((e: unknown) => {
+    await this.#makeLink(path, Buffer.from(t), 0o777, 'symlink').catch((e: unknown) => {
       throw withDest(e, 'symlink', shownPath(t), shown(path));
     });
   }
