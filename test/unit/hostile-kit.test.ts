@@ -65,9 +65,15 @@ test('scripted: an abort, a mute server, a BUSY-forever server', async () => {
     );
     assert.ok(Date.now() - t0 >= 450, 'the mute server kept the call open until the idle deadline');
     await fs.busyForever();
-    const signal = AbortSignal.timeout(700);
-    await assert.rejects(callRpc(ep, fs.target, FS.FetchStatus, { fid: cell.root }, { signal }));
-    assert.ok(fs.calls.filter((c) => c === 'BUSY').length >= 1, 'BUSY was sent');
+    // BUSY keeps the peer audibly alive, but only for one dead time: then RX_CALL_DEAD.
+    const t1 = Date.now();
+    await assert.rejects(
+      callRpc(ep, fs.target, FS.FetchStatus, { fid: cell.root }, { timeouts: { deadTime: 1_500 } }),
+      { afsName: 'RX_CALL_DEAD' },
+    );
+    const busyMs = Date.now() - t1;
+    assert.ok(busyMs >= 1_400 && busyMs < 10_000, `BUSY forever failed after ${busyMs} ms`);
+    assert.ok(fs.calls.filter((c) => c === 'BUSY').length >= 2, 'BUSY was sent, again and again');
   } finally {
     await ep.close();
   }
