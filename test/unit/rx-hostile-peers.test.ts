@@ -10,6 +10,7 @@ import { CB, CB_SERVICE_ID } from '../../src/rpc/cb.js';
 import type { RxCall } from '../../src/rx/call.js';
 import { debugAllowed } from '../../src/rx/debug-server.js';
 import { RxEndpoint } from '../../src/rx/endpoint.js';
+import type { RxCallError } from '../../src/rx/errors.js';
 import { encodeAbortCode, encodePacket, Flags, type PacketHeader, PacketType } from '../../src/rx/packet.js';
 
 const SLOW_SERVICE = 97;
@@ -257,6 +258,48 @@ describe('rxdebug answers by policy', () => {
     } finally {
       await asker.close();
       await quiet.close();
+    }
+  });
+});
+
+describe('a peer that answers only BUSY', () => {
+  test('BUSY and ping answers do not keep a call alive: it fails RX_CALL_DEAD after the dead time', async () => {
+    const busy = await bound('127.0.0.1');
+    busy.on('message', (m, r) => {
+      const type = m[20];
+      const reply = Buffer.from(m.subarray(0, 28));
+      reply[21] = 0; // from the server
+      if (type === PacketType.Data) reply[20] = PacketType.Busy;
+      else if (type === PacketType.Ack && m[28 + 16] === 6) {
+        // Answer pings: the peer is alive, only its channel is "busy".
+        const ack = Buffer.from(m);
+        ack[21] = 0;
+        ack[28 + 16] = 7;
+        ack.writeUInt32BE(m.readUInt32BE(16), 28 + 12);
+        busy.send(ack, r.port, r.address);
+        return;
+      } else return;
+      busy.send(reply, r.port, r.address);
+    });
+    const ep = await RxEndpoint.open({ host: '127.0.0.1' });
+    try {
+      const t0 = Date.now();
+      const call = ep.call({
+        host: '127.0.0.1',
+        port: busy.address().port,
+        serviceId: 1,
+        timeouts: { deadTime: 1200 },
+      });
+      await call.end(Buffer.from('hello'));
+      await assert.rejects(
+        call.readAll(),
+        (e: RxCallError) => e.failure === 'dead' && /BUSY/.test(e.message),
+      );
+      const took = Date.now() - t0;
+      assert.ok(took >= 1200 && took < 4000, `failed after ${took} ms`);
+    } finally {
+      busy.close();
+      await ep.close();
     }
   });
 });
