@@ -3,12 +3,16 @@
 //
 //   const cell = await FakeCell.start();            // VL on <host>:7003, FS on <host>:7000, host 127.77.x.y
 //   const client = new AfsClient(cell.clientOptions()); // anonymous, no CellServDB; paths /afs/<cell.name>/…
-//   const d = cell.fs.mkdir(cell.fs.root, 'd');      // build a tree (fids); names are bytes, any bytes
-//   cell.fs.addEntry(d, '../victim', someFid);       // hostile names: '..', 'a/b', duplicates (addEntry)
+//   const d = cell.fs.mkdir(cell.root, 'd');         // build a tree (fids): mkdir, writeFile, symlink,
+//   cell.fs.writeFile(d, 'f', 'bytes');              //   mountPoint; names are bytes, any bytes
+//   cell.fs.addEntry(d, '../victim', someFid);       // hostile names: '..', 'a/b', duplicates
+//   cell.addVolume('other');                         // more volumes (cell.fs.mountPoint to reach them)
 //   cell.fs.setDirectoryBlob(d, blob);               // or a raw directory of your own making
 //   cell.fs.script('FS.FetchStatus', { mute: true }); // per RPC: see Hostile below
 //   await cell.fs.busyForever();                     // the FS address answers every packet with BUSY
-//   cell.fs.log                                      // every RPC as received: { rpc, args }
+//   cell.fs.log, cell.vlLog                          // every RPC as received: { rpc, args }
+//   cell.fs.list(d), cell.fs.exists(fid)             // what is left (after an rm -r, say)
+//   cell.scriptVl('VL.GetEntryByNameU', { pad: Infinity }); // the VL server misbehaves the same ways
 //   await cell.close();
 //
 // FakeFileServer alone (FakeFileServer.start({ no64, noStoreAcl164 })) listens on 127.0.0.1 at any

@@ -78,3 +78,12 @@ test('scripted: an abort, a mute server, a BUSY-forever server', async () => {
     await ep.close();
   }
 });
+
+test('a second volume reached through a mount point', async () => {
+  const { cell, client } = await setup();
+  const other = cell.addVolume('other');
+  cell.fs.writeFile(other.root, 'inside', 'in other');
+  cell.fs.mountPoint(cell.root, 'm', '#other');
+  assert.equal(await client.fs.readFile(cell.path('m', 'inside'), 'utf8'), 'in other');
+  assert.ok(cell.vlLog.some((l) => l.args.volumeName === 'other'));
+});
