@@ -5,6 +5,8 @@ import assert from 'node:assert/strict';
 import * as fsp from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { test } from 'node:test';
+import { parseRights } from '../../../src/afs/acl.js';
+import { localAuthClient } from '../helpers/auth.js';
 import { eventually } from '../helpers/files.js';
 import { conformance, conformanceSides, type FileHandle, outcome, withFile } from './filehandle-harness.js';
 
@@ -230,5 +232,34 @@ test('utimes keeps whole seconds on AFS, and refuses times before 1970 (AFS cann
     await assert.rejects(fh.utimes(0, new Date(-5000)), { code: 'EINVAL', syscall: 'futime' });
   } finally {
     await fh.close();
+  }
+});
+
+test('chown by a user who is not an administrator fails with EPERM, as chown(2) says', async () => {
+  const env = sides.scratch.env;
+  const dir = sides.afs.path('chown-user');
+  await sides.client.fs.mkdir(dir);
+  await sides.client.fs.setAcl(dir, {
+    positive: [
+      { name: 'system:administrators', rights: parseRights('all') },
+      { name: 'system:authuser', rights: parseRights('rlidwk') },
+    ],
+    negative: [],
+  });
+  const user = localAuthClient(env, 'crypt', 'tsafsuser');
+  try {
+    const p = `${dir}/mine`;
+    await user.fs.writeFile(p, 'x');
+    const fh = await user.fs.open(p, 'r+');
+    try {
+      const before = await fh.stat();
+      await assert.rejects(fh.chown(before.uid + 1, -1), { code: 'EPERM', syscall: 'fchown' });
+      assert.equal((await fh.stat()).uid, before.uid);
+      await fh.chown(-1, -1); // nothing asked: nothing refused
+    } finally {
+      await fh.close();
+    }
+  } finally {
+    await user.close();
   }
 });
