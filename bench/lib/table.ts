@@ -9,7 +9,7 @@ export function ratioOf(r: BenchRow): number | null {
 
 function goalText(r: BenchRow, ratio: number | null): string {
   if (r.goal === undefined) return '';
-  const target = r.goal >= 1 ? `≥ ${r.goal.toFixed(1)}x` : `within ${(1 / r.goal).toFixed(0)}x`;
+  const target = r.goal >= 0.75 ? `≥ ${r.goal.toFixed(1)}x` : `within ${(1 / r.goal).toFixed(0)}x`;
   if (ratio === null) return target;
   return `${target} ${ratio >= r.goal ? 'met' : 'not met'}`;
 }
