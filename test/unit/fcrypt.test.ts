@@ -88,3 +88,22 @@ test('the key schedule ignores parity bits and rejects wrong key sizes', () => {
   assert.deepEqual(a.sub, b.sub);
   assert.throws(() => new FcryptSchedule(Buffer.alloc(7)), FcryptKeyError);
 });
+
+test('PCBC in place gives the same bytes at every alignment of the range (word views and scratch copy)', () => {
+  const key = hex('fedcba9876543210');
+  const ks = new FcryptSchedule(key);
+  const data = randomBytes(4096);
+  const reference = fcryptPcbcEncrypt(ks, key, data);
+  for (let shift = 0; shift < 8; shift++) {
+    // A buffer whose payload starts `shift` bytes into a larger one: 4-aligned or not.
+    const outer = Buffer.alloc(data.length + 16, 0xa5);
+    data.copy(outer, shift);
+    const iv = fcryptIv(key);
+    fcryptPcbcInPlace(ks, iv, outer, shift, data.length, true);
+    assert.deepEqual(outer.subarray(shift, shift + data.length), reference, `shift ${shift}`);
+    assert.ok(outer.subarray(0, shift).every((b) => b === 0xa5), `bytes before the range, shift ${shift}`);
+    assert.ok(outer.subarray(shift + data.length).every((b) => b === 0xa5), `bytes after, shift ${shift}`);
+    fcryptPcbcInPlace(ks, fcryptIv(key), outer, shift, data.length, false);
+    assert.deepEqual(outer.subarray(shift, shift + data.length), data, `decrypt, shift ${shift}`);
+  }
+});
