@@ -101,8 +101,14 @@ test('PCBC in place gives the same bytes at every alignment of the range (word v
     const iv = fcryptIv(key);
     fcryptPcbcInPlace(ks, iv, outer, shift, data.length, true);
     assert.deepEqual(outer.subarray(shift, shift + data.length), reference, `shift ${shift}`);
-    assert.ok(outer.subarray(0, shift).every((b) => b === 0xa5), `bytes before the range, shift ${shift}`);
-    assert.ok(outer.subarray(shift + data.length).every((b) => b === 0xa5), `bytes after, shift ${shift}`);
+    assert.ok(
+      outer.subarray(0, shift).every((b) => b === 0xa5),
+      `bytes before the range, shift ${shift}`,
+    );
+    assert.ok(
+      outer.subarray(shift + data.length).every((b) => b === 0xa5),
+      `bytes after, shift ${shift}`,
+    );
     fcryptPcbcInPlace(ks, fcryptIv(key), outer, shift, data.length, false);
     assert.deepEqual(outer.subarray(shift, shift + data.length), data, `decrypt, shift ${shift}`);
   }
