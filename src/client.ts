@@ -78,11 +78,17 @@ export interface AfsClientOptions {
    */
   cacheDir?: string;
   /**
-   * How often file servers that may hold callbacks for us are probed (ms; default 5 min, as
-   * kAFS). A server that lost its state (restart) answers our next call with InitCallBackState3,
-   * which drops its promises: the probe bounds how long a cached read could miss that.
+   * How often responsive file servers are probed (ms; default 5 min, as kAFS; unresponsive ones
+   * every 30 s or this, if shorter). A server that lost its state (restart) answers our next call
+   * with InitCallBackState3, which drops its promises: the probe bounds how long a cached read
+   * could miss that.
    */
   probeIntervalMs?: number;
+  /**
+   * A file-server call with no data moving either way for this long fails (ms; default 60 s),
+   * even while the server answers pings; a silent server is given up sooner (dead time).
+   */
+  callIdleTimeoutMs?: number;
   /** How long a VLDB answer is reused (ms; default 10 min); VNOVOL/VMOVED refresh it sooner. */
   vldbTtlMs?: number;
   /**
@@ -105,7 +111,6 @@ export class AfsClient {
   private readonly cellRecords = new Map<string, Promise<Cell>>();
   private readonly identities = new Map<string, GuardedIdentity>();
   private readonly vldbCache = new Map<string, { entry: VldbEntry; at: number }>();
-  private prober: NodeJS.Timeout | undefined;
   /** Statuses and data, kept true by callbacks (undefined when turned off). */
   readonly cache: VnodeCache | undefined;
   private readonly vlByCell = new Map<string, VlRotation>();
@@ -239,6 +244,9 @@ export class AfsClient {
       closeTransport: () => ep.close(),
       // A removed server record gave its promises back (GiveUpAllCallBacks): stop trusting them.
       onServerExpired: (s) => cache?.breakServer(`${s.cell.name}/${s.uuid}`),
+      // A restarted server answers the probe with InitCallBackState3, which drops its promises.
+      probeSlowMs: o.probeIntervalMs,
+      clientUuid: this.cmService.uuidString,
       ...(gc === undefined ? {} : { serverGcDelayMs: gc, volumeGcDelayMs: gc, cellGcDelayMs: gc }),
     });
     this.files = new FileService(
@@ -248,9 +256,8 @@ export class AfsClient {
       cache,
       // A token the server declares dead becomes "run tsafs login" and is not offered again.
       (cell, e) => this.identities.get(cell)?.check(e) ?? e,
+      o.callIdleTimeoutMs === undefined ? undefined : { idleTimeout: o.callIdleTimeoutMs },
     );
-    this.prober = setInterval(() => void this.probeServers(), o.probeIntervalMs ?? 300_000);
-    this.prober.unref();
   }
 
   private ready<T>(v: T | undefined): T {
@@ -428,27 +435,6 @@ export class AfsClient {
       : (this.identities.get(c.name)?.description ?? 'anonymous');
   }
 
-  /** FS.GetCapabilities to every server that may hold callbacks for us (see probeIntervalMs). */
-  private async probeServers(): Promise<void> {
-    const net = this.netRecords;
-    const ops = this.ops;
-    if (!net?.live || !ops) return;
-    for (const cell of net.cells.values()) {
-      for (const server of cell.fsServers.values()) {
-        if (!server.flags.has('MAY_HAVE_CB') || server.flags.has('EXPIRED') || server.addrs.length === 0)
-          continue;
-        const call = server.beginCall();
-        try {
-          await ops.fsProbe(server, server.addrs, net.signal);
-        } catch {
-          // A failed probe changes nothing here; calls will rotate away from a dead server.
-        } finally {
-          call.end();
-        }
-      }
-    }
-  }
-
   /** The records and cache as they are now (the /proc/net/afs of tsafs). */
   inspect() {
     const cache = this.cache;
@@ -480,7 +466,6 @@ export class AfsClient {
   private async doClose(timeout: number): Promise<void> {
     if (!this.started) return;
     await this.started.catch(() => {});
-    clearInterval(this.prober);
     for (const r of [...this.held]) await r.release().catch(() => {});
     // Chunk files still being written to the disk cache are finished before we go.
     await this.cache?.flush();

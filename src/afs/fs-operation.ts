@@ -28,7 +28,12 @@ export interface OpOptions {
   path?: string;
 }
 
+const fidKey = (f: AFSFid) => `${f.volume}.${f.vnode}.${f.unique}`;
+
 export class FileService {
+  /** The server that granted each lock we hold, by "cell/fid". */
+  private readonly lockServers = new Map<string, string>();
+
   constructor(
     readonly ep: RxEndpoint,
     /** The security class (identity) used with a cell's file servers. */
@@ -121,6 +126,10 @@ export class FileService {
     args: ArgsIn<D>,
     o: OpOptions = {},
   ): Promise<ResultOf<D>> {
+    // A lock lives on the server that granted it: extending or releasing it goes there only.
+    const isLock = def === FS.SetLock || def === FS.ExtendLock || def === FS.ReleaseLock;
+    const lockKey = isLock ? `${cell.name}/${fidKey((args as { fid: AFSFid }).fid)}` : '';
+    const pinServer = isLock && def !== FS.SetLock ? this.lockServers.get(lockKey) : undefined;
     return this.guard(
       cell,
       withVolume(cell, volumeId, (v) =>
@@ -129,6 +138,8 @@ export class FileService {
           async (a) => {
             const sentAt = Date.now();
             const r = await callRpc(this.ep, a.target, def, args, this.rpcOpts(a, o));
+            if (def === FS.SetLock) this.lockServers.set(lockKey, a.server.uuid);
+            else if (def === FS.ReleaseLock) this.lockServers.delete(lockKey);
             this.absorb(
               cell,
               args as Record<string, unknown>,
@@ -138,7 +149,7 @@ export class FileService {
             );
             return r;
           },
-          this.rotateOpts(o, v.name, cell.name),
+          { ...this.rotateOpts(o, v.name, cell.name), pinServer },
         ),
       ),
     );

@@ -1,6 +1,7 @@
 // A plain-data snapshot of the record layer (cells, servers, volumes, server lists): what
 // /proc/net/afs shows for kAFS, and what `tsafs debug records` prints.
 
+import type { HealthSnapshot } from './fs-probe.js';
 import type { CountedRecord } from './record.js';
 
 export interface ServerSnapshot {
@@ -14,6 +15,8 @@ export interface ServerSnapshot {
   flags: string[];
   timerDue: number | null;
   inMap: boolean;
+  /** Probe state: responsive/unresponsive, best RTT, per-address results, next probe. */
+  health: HealthSnapshot;
 }
 
 export interface VolumeSnapshot {
@@ -69,6 +72,7 @@ interface ServerView {
   addrs: string[];
   uniquifier: number | undefined;
   timerDue: number | null;
+  health: { snapshot(addrs: readonly string[]): HealthSnapshot };
 }
 interface VolumeView {
   cell: { name: string };
@@ -102,6 +106,7 @@ export function inspectNet(net: NetLike, records: CountedRecord[]): NetSnapshot 
         uniquifier: s.uniquifier ?? null,
         timerDue: s.timerDue,
         inMap: s.cell.fsServers.get(s.uuid) === r,
+        health: s.health.snapshot(s.addrs),
         ...base,
       });
     } else if (r.kind === 'volume') {
@@ -125,6 +130,9 @@ export function inspectNet(net: NetLike, records: CountedRecord[]): NetSnapshot 
   return snap;
 }
 
+export const rtt = (ms: number | null) =>
+  ms === null ? '-' : `${ms < 10 ? ms.toFixed(2) : Math.round(ms)}ms`;
+
 const due = (at: number | null, now: number) =>
   at === null ? '-' : `${Math.max(0, Math.round(at - now))}ms`;
 
@@ -141,11 +149,15 @@ export function formatSnapshot(s: NetSnapshot): string {
         `${due(c.timerDue, s.now).padEnd(8)} ${c.vlServers.join(',')}${c.inMap ? '' : ' (removed)'}`,
     );
   }
-  out.push('', 'SERVER                               CELL             REF USE TIMER    FLAGS / ADDRESSES');
+  out.push(
+    '',
+    'SERVER                               CELL             REF USE TIMER    HEALTH       RTT      FLAGS / ADDRESSES',
+  );
   for (const v of s.servers) {
     out.push(
       `${v.uuid.padEnd(36)} ${v.cell.padEnd(16)} ${String(v.ref).padStart(3)} ${String(v.use).padStart(3)} ` +
-        `${due(v.timerDue, s.now).padEnd(8)} ${v.flags.join(',') || '-'} ${v.addrs.join(',')}`,
+        `${due(v.timerDue, s.now).padEnd(8)} ${v.health.state.padEnd(12)} ${rtt(v.health.rttMs).padEnd(8)} ` +
+        `${v.flags.join(',') || '-'} ${v.health.addrs.map((a) => `${a.addr}(${a.state}${a.rttMs === null ? '' : ` ${rtt(a.rttMs)}`})`).join(',')}`,
     );
   }
   out.push('', 'VOLUME       CELL             NAME             REF USE TIMER    SERVERS');

@@ -5,6 +5,7 @@
 import { setMaxListeners } from 'node:events';
 import { Cell, type CellOptions } from './cell.js';
 import { type Clock, systemClock } from './clock.js';
+import { FsProber, PROBE_FAST_MS, PROBE_SLOW_MS } from './fs-probe.js';
 import { inspectNet, type NetSnapshot } from './inspect.js';
 import type { AfsRecordOps, PeerBinder } from './ops.js';
 import { PeerMap } from './peer-map.js';
@@ -29,6 +30,14 @@ export interface NetOptions {
   volumeRefreshMs?: number;
   /** Bound on the destroyer's FS.GiveUpAllCallBacks. */
   giveUpTimeoutMs?: number;
+  /** Re-probe interval of a responsive file server (kAFS: 5 min). */
+  probeSlowMs?: number;
+  /** Re-probe interval of an unresponsive file server (kAFS: 30 s). */
+  probeFastMs?: number;
+  /** Bound on one probe round (FS.GetCapabilities to every address). */
+  probeTimeoutMs?: number;
+  /** This client's UUID: spreads clients over equally good sites. */
+  clientUuid?: string;
   /** Recent trace events kept per record for leak reports. */
   traceHistory?: number;
   /** Called once by close(), after the records are gone or the timeout passed (closes the endpoint). */
@@ -73,6 +82,8 @@ export class Net {
   private drainWaiters: (() => void)[] = [];
   private readonly closeTransport: (() => void | Promise<void>) | undefined;
   readonly onServerExpired: ((server: Server) => void) | undefined;
+  /** Re-probes file servers on their rhythm (30 s unresponsive, 5 min responsive). */
+  readonly prober: FsProber;
 
   constructor(opts: NetOptions) {
     // Every call in flight listens on this signal; there can be many.
@@ -88,8 +99,18 @@ export class Net {
       volumeGcDelayMs: opts.volumeGcDelayMs ?? 10_000,
       volumeRefreshMs: opts.volumeRefreshMs ?? 3600_000,
       giveUpTimeoutMs: opts.giveUpTimeoutMs ?? 5_000,
+      probeSlowMs: opts.probeSlowMs ?? PROBE_SLOW_MS,
+      probeFastMs: opts.probeFastMs ?? Math.min(PROBE_FAST_MS, opts.probeSlowMs ?? PROBE_FAST_MS),
+      probeTimeoutMs: opts.probeTimeoutMs ?? 10_000,
+      clientUuid: opts.clientUuid ?? '',
       traceHistory: opts.traceHistory ?? 32,
     };
+    this.prober = new FsProber(this.clock, () => this.servers());
+  }
+
+  /** Every file-server record in the cells' maps. */
+  *servers(): Iterable<Server> {
+    for (const c of this.cells.values()) yield* c.fsServers.values();
   }
 
   /** Aborted by close(): every call in flight sees it. */
@@ -206,6 +227,7 @@ export class Net {
     if (this.destroyersInFlight > 0) this.stats.closeMidDestroy++;
     this.note('close', `records=${this.records.size} destroyers=${this.destroyersInFlight}`);
     this.abort.abort(this.closedError());
+    this.prober.close();
     for (const c of [...this.cells.values()]) c.requestRemoval();
     let timer: { cancel(): void } | undefined;
     const timedOut = new Promise<'timeout'>((resolve) => {

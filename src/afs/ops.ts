@@ -43,6 +43,8 @@ export interface FsProbeResult {
   capabilities: number;
   /** false: no address answered (the record is still created, just not RESPONDING). */
   responded: boolean;
+  /** Per address: its round trip (null: no answer) and why it failed. */
+  addrs?: { addr: string; rttMs: number | null; error?: string }[];
 }
 
 /** A DNS (SRV/AFSDB) answer for a cell's VL servers. */

@@ -3,8 +3,8 @@
 // of file-server addresses to records on the Rx peers (so incoming callback calls find their record).
 
 import { callRpc } from '../rpc/client.js';
-import { AfsError } from '../rpc/errors.js';
-import { FS } from '../rpc/fs.js';
+import { AfsError, VL_NOENT } from '../rpc/errors.js';
+import { FS, FS_PORT, FS_SERVICE_ID } from '../rpc/fs.js';
 import { uuidFromString, uuidToString } from '../rpc/types.js';
 import { VLSF_BACKVOL, VLSF_DONTUSE, VLSF_ROVOL, VLSF_RWVOL, type VldbEntry } from '../rpc/vl.js';
 import type { RxEndpoint } from '../rx/endpoint.js';
@@ -21,10 +21,6 @@ import type {
 } from './ops.js';
 import { type PeerBound, PeerMap } from './peer-map.js';
 import { splitHostPort, VlRotation } from './vl-rotate.js';
-
-export const FS_PORT = 7000;
-const FS_SERVICE = 1;
-const VL_NOENT = 363524;
 
 export interface RxOpsOptions {
   /** Security for VL calls (the VLDB is world-readable; rxnull is the usual choice). */
@@ -120,39 +116,41 @@ export class RxRecordOps implements AfsRecordOps {
   }
 
   async fsProbe(_server: ServerInfo, addrs: readonly string[], signal: AbortSignal): Promise<FsProbeResult> {
-    let responded = false;
     let capabilities = 0;
-    await Promise.all(
-      addrs.map(async (a) => {
-        const [host, port] = splitHostPort(a, FS_PORT);
+    const results = await Promise.all(
+      addrs.map(async (addr) => {
+        const [host, port] = splitHostPort(addr, FS_PORT);
+        const t0 = performance.now();
         try {
           const r = await callRpc(
             this.ep,
-            { host, port, serviceId: FS_SERVICE },
+            { host, port, serviceId: FS_SERVICE_ID },
             FS.GetCapabilities,
             {},
             {
               signal,
-              timeouts: { deadTime: 4_000, hardDeadline: this.opts.probeTimeoutMs ?? 10_000 },
+              // A server silent for 3 s is unresponsive (kAFS waits 2 s for a probe).
+              timeouts: { deadTime: 3_000, hardDeadline: this.opts.probeTimeoutMs ?? 10_000 },
             },
           );
-          responded = true;
           capabilities = r.capabilities[0] ?? 0;
+          return { addr, rttMs: performance.now() - t0 };
         } catch (e) {
-          // Any abort is an answer: the server is up (kAFS fs_probe.c).
-          if (e instanceof AfsError && e.afsCode !== undefined && e.afsCode > 0) responded = true;
-          if (e instanceof AfsError && e.afsCode !== undefined && e.afsCode < -100) responded = true;
+          // Any abort from the server is an answer: it is up (kAFS fs_probe.c).
+          const code = e instanceof AfsError ? e.afsCode : undefined;
+          if (code !== undefined && (code > 0 || code < -100)) return { addr, rttMs: performance.now() - t0 };
+          return { addr, rttMs: null, error: (e as { code?: string })?.code ?? String(e) };
         }
       }),
     );
-    return { capabilities, responded };
+    return { capabilities, responded: results.some((r) => r.rttMs !== null), addrs: results };
   }
 
   async fsGiveUpAllCallBacks(_server: ServerInfo, addr: string, signal: AbortSignal): Promise<void> {
     const [host, port] = splitHostPort(addr, FS_PORT);
     await callRpc(
       this.ep,
-      { host, port, serviceId: FS_SERVICE },
+      { host, port, serviceId: FS_SERVICE_ID },
       FS.GiveUpAllCallBacks,
       {},
       {

@@ -9,6 +9,7 @@
 
 import type { TimerHandle } from './clock.js';
 import { __faults } from './faults.js';
+import { type ProbeTarget, ServerHealth } from './fs-probe.js';
 import { RecordTimer, SerialTask } from './gc-timer.js';
 import type { Net } from './net.js';
 import type { FsProbeResult, ServerInfo } from './ops.js';
@@ -48,7 +49,7 @@ export interface ServerCellHost {
 
 type CreationOutcome = { ok: true } | { ok: false; error: unknown };
 
-export class Server extends CountedRecord<ServerTraceReason> implements ServerInfo {
+export class Server extends CountedRecord<ServerTraceReason> implements ServerInfo, ProbeTarget {
   readonly kind = 'server' as const;
   readonly flags = new Set<ServerFlag>(['UNCREATED']);
   addrs: string[] = [];
@@ -68,12 +69,18 @@ export class Server extends CountedRecord<ServerTraceReason> implements ServerIn
   private installed = false;
   /** Aborted by the destroyer: cancels probes, address updates and other pending work. Lazy. */
   private pendingCtl: AbortController | null = null;
+  /** Probe state per address and for the server (fs-probe.ts). */
+  readonly health: ServerHealth;
+  private probing: Promise<void> | null = null;
+  /** The bound on the probe in flight; released with the other timers. */
+  private probeTimer: TimerHandle | null = null;
 
   constructor(
     readonly cell: ServerCellHost,
     readonly uuid: string,
   ) {
     super(cell.net.clock, cell.net.options.traceHistory);
+    this.health = new ServerHealth(this.clock);
     this.unuseTime = this.clock.now();
     this.gcTimer = new RecordTimer(this.clock, () => {
       this.trace('see_timer');
@@ -184,6 +191,8 @@ export class Server extends CountedRecord<ServerTraceReason> implements ServerIn
   shutdownTimer(): void {
     this.giveUpTimer?.cancel();
     this.giveUpTimer = null;
+    this.probeTimer?.cancel();
+    this.probeTimer = null;
     if (this.gcTimer.shutdown()) this.trace('timer_shutdown');
   }
 
@@ -345,6 +354,8 @@ export class Server extends CountedRecord<ServerTraceReason> implements ServerIn
       throw e;
     }
     this.flags.delete('CREATING');
+    // Now probeable: the first probe's result sets when the next is due.
+    this.cell.net.prober.reschedule();
     this.trace('create_ok', `waiters=${this.waiters}`);
     this.finishCreation!({ ok: true });
   }
@@ -413,6 +424,81 @@ export class Server extends CountedRecord<ServerTraceReason> implements ServerIn
     this.capabilities = p.capabilities;
     if (p.responded) this.flags.add('RESPONDING');
     else this.flags.delete('RESPONDING');
+    const o = this.cell.net.options;
+    this.health.applyProbe(p, this.addrs, { fastMs: o.probeFastMs, slowMs: o.probeSlowMs });
+    this.trace('probe_done', `${this.health.state} rtt=${this.health.rttOf(this.addrs) ?? '-'}`);
+    this.cell.net.prober.reschedule();
+  }
+
+  // ---- health ----
+
+  /** Worth probing: installed, created, not expired, with addresses. */
+  get probeable(): boolean {
+    return (
+      this.installed &&
+      this.addrs.length > 0 &&
+      !this.flags.has('EXPIRED') &&
+      !this.flags.has('UNCREATED') &&
+      !this.flags.has('CREATING')
+    );
+  }
+
+  /**
+   * Probes every address now (single-flight), bounded by the Net's probe timeout. Holds a use that
+   * does not stop the GC timer, so probing never keeps an unused record alive past its grace.
+   */
+  probeNow(reason: 'periodic' | 'call_failed' | 'no_alternative' | 'on_demand'): Promise<void> {
+    if (this.probing) return this.probing;
+    const net = this.cell.net;
+    if (!this.probeable || !net.live) return Promise.resolve();
+    this.probing = (async () => {
+      this.useServer('use_probe', false);
+      this.trace('probe_start', reason);
+      const timeout = new AbortController();
+      this.probeTimer = net.clock.setTimer(
+        () => timeout.abort(new RecordCallTimeoutError('FS.GetCapabilities')),
+        net.options.probeTimeoutMs,
+      );
+      const signal = AbortSignal.any([net.signal, this.pendingSignal(), timeout.signal]);
+      try {
+        const addrs = [...this.addrs];
+        let r: FsProbeResult;
+        try {
+          r = await net.ops.fsProbe(this, addrs, signal);
+        } catch (e) {
+          // Closing or destroyed: nothing to learn. A timeout or local failure: no answer.
+          if (!net.live || this.flags.has('EXPIRED')) return;
+          const why = (e as { code?: string })?.code ?? String(e);
+          r = {
+            capabilities: this.capabilities,
+            responded: false,
+            addrs: addrs.map((addr) => ({ addr, rttMs: null, error: why })),
+          };
+        }
+        if (!this.flags.has('EXPIRED') && addrs.every((a, i) => this.addrs[i] === a)) this.applyProbe(r);
+      } finally {
+        this.probeTimer?.cancel();
+        this.probeTimer = null;
+        this.unuseServer('unuse_probe');
+      }
+    })().finally(() => {
+      this.probing = null;
+    });
+    return this.probing;
+  }
+
+  /** A call through `addr` got a reply: the address answers. */
+  noteCallAnswered(addr: string): void {
+    this.health.callAnswered(addr);
+    this.flags.add('RESPONDING');
+  }
+
+  /** A call through `addr` got no answer: mark it, and probe the server now (kAFS does too). */
+  noteCallFailed(addr: string, why: string): void {
+    this.health.callFailed(addr, this.addrs, why, this.cell.net.options.probeFastMs);
+    if (this.health.state === 'unresponsive') this.flags.delete('RESPONDING');
+    this.trace('call_failed', `${addr} ${why}`);
+    void this.probeNow('call_failed');
   }
 
   /**

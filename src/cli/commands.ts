@@ -32,6 +32,7 @@ export const COMMANDS: Readonly<Record<string, Loader>> = {
   tokens: () => import('./tokens.js'),
   unlog: () => import('./unlog.js'),
   config: () => import('./config.js'),
+  checkservers: () => import('./checkservers.js'),
 };
 
 /** Global options a command takes as its own when they follow its name (see parseCommandLine). */

@@ -489,7 +489,13 @@ export function inspectSnapshot(): Promise<void> {
     ]);
     const text = formatSnapshot(snap);
     assert.match(text, /^a\.test +ACTIVE +5 +1 +- +127\.0\.0\.1:7003$/m);
-    assert.match(text, new RegExp(`^${U1} +a\\.test +2 +1 +- +RESPONDING ${A1}$`, 'm'));
+    assert.match(
+      text,
+      new RegExp(`^${U1} +a\\.test +2 +1 +- +responsive +- +RESPONDING ${A1}\\(responsive\\)$`, 'm'),
+    );
+    assert.equal(snap.servers[0]!.health.state, 'responsive');
+    assert.equal(snap.servers[0]!.health.probes, 1, 'probed once, at creation');
+    assert.equal(snap.servers[0]!.health.nextProbeAt, snap.servers[0]!.health.probedAt! + 300_000);
     assert.match(text, new RegExp(`^400 +a\\.test +vol +2 +1 +- +${U1},${U2}$`, 'm'));
     vol.unuseVolume('unuse_user');
     assert.equal(
