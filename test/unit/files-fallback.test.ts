@@ -3,6 +3,7 @@
 // signed); StoreACL 164 answered with RXGEN_OPCODE falls back to OldStoreACL 134.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { systemClock } from '../../src/afs/clock.js';
 import { FileService } from '../../src/afs/fs-operation.js';
 import { fetchData, fetchRange, storeData } from '../../src/afs/fsclient.js';
 import type { RpcTarget } from '../../src/rpc/client.js';
@@ -120,9 +121,15 @@ function fakeCell(t: RpcTarget) {
     checkRecord: async () => {},
     beginCall: () => ({ end() {} }),
     noteMayHaveCallbacks() {},
+    health: { state: 'responsive', rttOf: () => null, probedAt: null, addresses: () => [] },
+    noteCallAnswered() {},
+    noteCallFailed() {},
+    probeNow: async () => {},
   };
   const volume = {
     name: 'fake.vol',
+    volumeId: fid.volume,
+    cell: { net: { clock: systemClock, options: { clientUuid: '' } } },
     servers: { entries: [{ server }] },
     ensureCurrent: async () => {},
     noteAbort() {},
