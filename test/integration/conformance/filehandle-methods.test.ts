@@ -263,3 +263,14 @@ test('chown by a user who is not an administrator fails with EPERM, as chown(2) 
     await user.close();
   }
 });
+
+same('sync after writes keeps the data, the length and the modification time', (s) =>
+  withFile(s, 'sync-dirty', '0123', 'r+', async (fh) => {
+    await fh.write('abcdef', 2);
+    await fh.utimes(1000, 2000);
+    await fh.sync();
+    await fh.datasync();
+    const st = await fh.stat();
+    return [st.size, st.mtimeMs];
+  }),
+);
