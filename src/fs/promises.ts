@@ -4,7 +4,7 @@
 // Names are bytes in AFS: paths and names may be Buffers; `encoding: 'buffer'` returns Buffers.
 
 import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
+import { constants, type Mode, type RmDirOptions, type RmOptions } from 'node:fs';
 import { umask } from 'node:process';
 import { type Acl, formatAcl, parseAcl } from '../afs/acl.js';
 import { AfsDirectory } from '../afs/dir.js';
@@ -49,6 +49,8 @@ export interface SignalOpt {
   signal?: AbortSignal;
 }
 type Encoding = BufferEncoding | 'buffer' | null | undefined;
+type EncodingOption = (SignalOpt & { encoding?: BufferEncoding | null }) | BufferEncoding | null;
+type BufferEncodingOption = (SignalOpt & { encoding: 'buffer' }) | 'buffer';
 /** What writeFile takes: text, bytes, or an (async) iterable or stream of them. */
 export type WriteData =
   | string
@@ -89,6 +91,9 @@ export interface AfsStatFs {
   files: number;
   ffree: number;
 }
+
+/** statfs(path, { bigint: true }). */
+export type AfsBigIntStatFs = { [K in keyof AfsStatFs]: bigint };
 
 /** OpenAFS's file system magic (afs_statfs), statfs's `type`. */
 const AFS_VFSMAGIC = 0x5346414f;
@@ -227,7 +232,7 @@ export class AfsFs {
   readdir(
     path: PathLike,
     o: SignalOpt & { withFileTypes?: false; encoding: 'buffer'; recursive?: boolean },
-  ): Promise<Buffer[]>;
+  ): Promise<Buffer<ArrayBuffer>[]>;
   readdir(
     path: PathLike,
     o: SignalOpt & { withFileTypes: true; encoding?: BufferEncoding | null; recursive?: boolean },
@@ -348,7 +353,7 @@ export class AfsFs {
     return first ?? p;
   }
 
-  async rmdir(path: PathLike, o: SignalOpt = {}): Promise<void> {
+  async rmdir(path: PathLike, o: SignalOpt & RmDirOptions = {}): Promise<void> {
     const { dir, name } = await this.#parent(path, 'rmdir', o.signal);
     await removeDirEntry(this.ctx, dir, name, this.#opts('rmdir', path, o.signal));
   }
@@ -365,7 +370,7 @@ export class AfsFs {
     );
   }
 
-  async rm(path: PathLike, o: SignalOpt & { recursive?: boolean; force?: boolean } = {}): Promise<void> {
+  async rm(path: PathLike, o: SignalOpt & RmOptions = {}): Promise<void> {
     let st: AfsStats;
     try {
       st = await this.lstat(path, o);
@@ -471,7 +476,7 @@ export class AfsFs {
     );
   }
 
-  async symlink(target: PathLike, path: PathLike, _type?: 'dir' | 'file' | 'junction' | null): Promise<void> {
+  async symlink(target: PathLike, path: PathLike, _type?: string | null): Promise<void> {
     const t = toPath(target);
     await this.#makeLink(path, Buffer.from(t), 0o777, 'symlink').catch((e: unknown) => {
       throw withDest(e, 'symlink', shownPath(t), shown(path));
@@ -501,7 +506,18 @@ export class AfsFs {
     );
   }
 
-  async readlink(path: PathLike, o: SignalOpt & { encoding?: Encoding } = {}): Promise<string | Buffer> {
+  readlink(path: PathLike, o?: EncodingOption): Promise<string>;
+  readlink(path: PathLike, o: BufferEncodingOption): Promise<Buffer<ArrayBuffer>>;
+  readlink(
+    path: PathLike,
+    o?: EncodingOption | BufferEncodingOption | string | null,
+  ): Promise<string | Buffer>;
+  async readlink(
+    path: PathLike,
+    opt: EncodingOption | BufferEncodingOption | string | null = {},
+  ): Promise<string | Buffer> {
+    // The node-api wrapper has made it an object.
+    const o = (opt ?? {}) as SignalOpt & { encoding?: Encoding };
     const f = await this.#frame(path, 'readlink', o.signal, false);
     if (kindOf(f.status) !== 'symlink') {
       throw new AfsError('EINVAL', `EINVAL: invalid argument, readlink '${shown(path)}'`, {
@@ -518,7 +534,7 @@ export class AfsFs {
   readFile(
     path: PathLike | AfsFileHandle,
     o?: (SignalOpt & { encoding?: null; flag?: string | number }) | null,
-  ): Promise<Buffer>;
+  ): Promise<Buffer<ArrayBuffer>>;
   readFile(
     path: PathLike | AfsFileHandle,
     o: (SignalOpt & { encoding: BufferEncoding; flag?: string | number }) | BufferEncoding,
@@ -709,7 +725,8 @@ export class AfsFs {
     );
   }
 
-  async chmod(path: PathLike, mode: number, o: SignalOpt = {}): Promise<void> {
+  async chmod(path: PathLike, mode: Mode, o: SignalOpt = {}): Promise<void> {
+    mode = typeof mode === 'number' ? mode : Number.parseInt(mode, 8);
     const f = await this.#frame(path, 'chmod', o.signal);
     const cell = await this.ctx.cell(f.cell);
     await this.ctx.files.call(
@@ -832,7 +849,18 @@ export class AfsFs {
   }
 
   /** The path with every symbolic link resolved ("." and ".." too); mount points stay as named. */
-  async realpath(path: PathLike, o: SignalOpt & { encoding?: Encoding } = {}): Promise<string | Buffer> {
+  realpath(path: PathLike, o?: EncodingOption): Promise<string>;
+  realpath(path: PathLike, o: BufferEncodingOption): Promise<Buffer<ArrayBuffer>>;
+  realpath(
+    path: PathLike,
+    o?: EncodingOption | BufferEncodingOption | string | null,
+  ): Promise<string | Buffer>;
+  async realpath(
+    path: PathLike,
+    opt: EncodingOption | BufferEncodingOption | string | null = {},
+  ): Promise<string | Buffer> {
+    // The node-api wrapper has made it an object.
+    const o = (opt ?? {}) as SignalOpt & { encoding?: Encoding };
     const mount = this.ctx.mount;
     const split = (t: string) => t.split('/').filter((c) => c.length > 0);
     let pending = split(shown(path).slice(mount.length));
@@ -874,7 +902,18 @@ export class AfsFs {
   }
 
   /** A new directory named `prefix` plus six random characters, mode 0700. */
-  async mkdtemp(prefix: PathLike, o: SignalOpt & { encoding?: Encoding } = {}): Promise<string | Buffer> {
+  mkdtemp(prefix: PathLike, o?: EncodingOption): Promise<string>;
+  mkdtemp(prefix: PathLike, o: BufferEncodingOption): Promise<Buffer<ArrayBuffer>>;
+  mkdtemp(
+    prefix: PathLike,
+    o?: EncodingOption | BufferEncodingOption | string | null,
+  ): Promise<string | Buffer>;
+  async mkdtemp(
+    prefix: PathLike,
+    opt: EncodingOption | BufferEncodingOption | string | null = {},
+  ): Promise<string | Buffer> {
+    // The node-api wrapper has made it an object.
+    const o = (opt ?? {}) as SignalOpt & { encoding?: Encoding };
     const chars = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
     for (let attempt = 0; ; attempt++) {
       const suffix = [...randomBytes(6)].map((b) => chars[b % chars.length]).join('');
@@ -902,7 +941,13 @@ export class AfsFs {
    * volume has none), free what the quota and the partition both still allow. AFS has no inode
    * limit: files/ffree are reported as OpenAFS's client does (2^31-1).
    */
-  async statfs(path: PathLike, o: SignalOpt & { bigint?: boolean } = {}): Promise<AfsStatFs> {
+  statfs(path: PathLike, o?: SignalOpt & { bigint?: false }): Promise<AfsStatFs>;
+  statfs(path: PathLike, o: SignalOpt & { bigint: true }): Promise<AfsBigIntStatFs>;
+  statfs(path: PathLike, o?: SignalOpt & { bigint?: boolean }): Promise<AfsStatFs | AfsBigIntStatFs>;
+  async statfs(
+    path: PathLike,
+    o: SignalOpt & { bigint?: boolean } = {},
+  ): Promise<AfsStatFs | AfsBigIntStatFs> {
     const v = await this.volumeStatus(path, o);
     const total = v.maxQuota > 0 ? v.maxQuota : v.partMaxBlocks;
     const free = Math.max(
@@ -919,7 +964,9 @@ export class AfsFs {
       ffree: 2 ** 31 - 1,
     };
     if (!o.bigint) return r;
-    return Object.fromEntries(Object.entries(r).map(([k, n]) => [k, BigInt(n)])) as unknown as AfsStatFs;
+    return Object.fromEntries(
+      Object.entries(r).map(([k, n]) => [k, BigInt(n)]),
+    ) as unknown as AfsBigIntStatFs;
   }
 
   async open(
