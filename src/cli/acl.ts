@@ -3,7 +3,7 @@
 
 import { type Acl, parseRights, setAclEntry } from '../afs/acl.js';
 import { parseCommandArgs } from './args.js';
-import type { CliContext, Command } from './command.js';
+import type { CliContext, Command, OptionTable } from './command.js';
 import { rightsText } from './format.js';
 import { printJson, UsageError } from './output.js';
 import { eachPath, printEach } from './per-path.js';
@@ -59,11 +59,7 @@ async function get(ctx: CliContext, args: string[]): Promise<undefined> {
 }
 
 async function set(ctx: CliContext, args: string[]): Promise<undefined> {
-  const { values, positionals } = parseCommandArgs(
-    args,
-    { clear: { type: 'boolean' }, negative: { type: 'boolean' } },
-    USAGE,
-  );
+  const { values, positionals } = parseCommandArgs(args, OPTIONS, USAGE);
   if (positionals.length < 3) throw new UsageError(USAGE);
   const path = ctx.afsPath(positionals[0]!);
   const pairs = parseAclPairs(positionals.slice(1));
@@ -76,10 +72,27 @@ async function set(ctx: CliContext, args: string[]): Promise<undefined> {
   return undefined;
 }
 
+const OPTIONS = {
+  clear: {
+    type: 'boolean',
+    describe: 'acl set: replace the whole list instead of changing the entries named',
+  },
+  negative: {
+    type: 'boolean',
+    describe: 'acl set: change the negative (denied) entries instead of the positive ones',
+  },
+} satisfies OptionTable;
+
 export const command: Command = {
   name: 'acl',
   summary: 'show (acl get) or change (acl set) access control lists',
   usage: USAGE,
+  options: OPTIONS,
+  examples: [
+    'tsafs acl get /afs/example.org/user/me',
+    'tsafs acl set /afs/example.org/user/me/pub system:anyuser rl   # read and list for everyone',
+    'tsafs acl set --clear /afs/example.org/x me all',
+  ],
   async run(ctx, args) {
     const [sub, ...rest] = args;
     if (sub === 'get' || sub === 'list') return get(ctx, rest);

@@ -5,6 +5,7 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import type { AuthOption, LevelName } from '../auth/identity.js';
 import { TokenStore } from '../auth/token-store.js';
+import type { OptionTable } from './command.js';
 import { UsageError } from './output.js';
 
 export interface GlobalOptions {
@@ -20,6 +21,8 @@ export interface GlobalOptions {
   help: boolean;
   version: boolean;
   noDns: boolean;
+  quiet: boolean;
+  verbose: boolean;
 }
 
 export interface ParsedCommandLine {
@@ -29,7 +32,7 @@ export interface ParsedCommandLine {
 }
 
 const VALUED = new Set(['cell', 'cellservdb', 'localauth-as', 'level', 'bind']);
-const BOOLEAN = new Set(['json', 'anonymous', 'localauth', 'help', 'version', 'no-dns']);
+const BOOLEAN = new Set(['json', 'anonymous', 'localauth', 'help', 'version', 'no-dns', 'quiet', 'verbose']);
 const LEVELS: readonly LevelName[] = ['clear', 'auth', 'crypt'];
 
 /**
@@ -48,6 +51,8 @@ export function parseCommandLine(
     help: false,
     version: false,
     noDns: false,
+    quiet: false,
+    verbose: false,
   };
   let command: string | undefined;
   const args: string[] = [];
@@ -62,7 +67,8 @@ export function parseCommandLine(
       args.push('--', ...argv.slice(i + 1));
       break;
     }
-    if (tok === '-h') {
+    // After the command, -h is the command's (ls -h: human sizes); main decides whether it means help.
+    if (tok === '-h' && command === undefined) {
       g.help = true;
       continue;
     }
@@ -96,6 +102,7 @@ export function parseCommandLine(
   }
   if (g.anonymous && (g.localauth || g.localauthAs !== undefined))
     throw new UsageError('--anonymous and --localauth exclude each other');
+  if (g.quiet && g.verbose) throw new UsageError('--quiet and --verbose exclude each other');
   if (g.anonymous && g.level)
     throw new UsageError('--level needs an authenticated identity, not --anonymous');
   return { globals: g, command, args };
@@ -135,6 +142,8 @@ function setBoolean(g: GlobalOptions, name: string): void {
   else if (name === 'localauth') g.localauth = true;
   else if (name === 'version') g.version = true;
   else if (name === 'no-dns') g.noDns = true;
+  else if (name === 'quiet') g.quiet = true;
+  else if (name === 'verbose') g.verbose = true;
   else g.help = true;
 }
 
@@ -173,15 +182,15 @@ export function expectPositionals(p: string[], min: number, max: number, usage: 
 }
 
 /** get and put: `[-r] <from> <to>`. */
+export const COPY_OPTIONS = {
+  recursive: { type: 'boolean', short: 'r', describe: 'copy a directory and everything under it' },
+} satisfies OptionTable;
+
 export function parseCopyArgs(
   args: string[],
   usage: string,
 ): { recursive: boolean; from: string; to: string } {
-  const { values, positionals } = parseCommandArgs(
-    args,
-    { recursive: { type: 'boolean', short: 'r' } },
-    usage,
-  );
+  const { values, positionals } = parseCommandArgs(args, COPY_OPTIONS, usage);
   if (positionals.length !== 2) throw new UsageError(usage);
   return { recursive: values.recursive ?? false, from: positionals[0]!, to: positionals[1]! };
 }

@@ -22,11 +22,30 @@ export interface CliContext {
   warn(message: string): void;
 }
 
+/** One option of a command: node:util parseArgs's fields, plus what help says about it. */
+export interface OptionSpec {
+  readonly type: 'boolean' | 'string';
+  readonly short?: string;
+  readonly multiple?: boolean;
+  /** The value's name in help ("<file>"), for string options. */
+  readonly arg?: string;
+  /** One line for help: what the option does. */
+  readonly describe: string;
+}
+
+export type OptionTable = Readonly<Record<string, OptionSpec>>;
+
 export interface Command {
   readonly name: string;
   readonly summary: string;
   /** Usage text, starting with "usage: tsafs <name> ...". */
   readonly usage: string;
+  /** The command's own options: parsed with this table and described from it in --help. */
+  readonly options?: OptionTable;
+  /** What the arguments are, one line each ("<path>  an AFS path"). */
+  readonly operands?: readonly string[];
+  /** Example command lines with what they do ("tsafs ls -lh /afs/x   # ..."). */
+  readonly examples?: readonly string[];
   /** Resolves to an exit code (0 when undefined); throws for failure (main maps the error). */
   run(ctx: CliContext, args: string[]): Promise<number | undefined>;
 }

@@ -33,6 +33,7 @@ export const COMMANDS: Readonly<Record<string, Loader>> = {
   unlog: () => import('./unlog.js'),
   config: () => import('./config.js'),
   checkservers: () => import('./checkservers.js'),
+  completion: () => import('./completion.js'),
 };
 
 /** Global options a command takes as its own when they follow its name (see parseCommandLine). */

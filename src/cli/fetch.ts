@@ -3,7 +3,7 @@
 import { createWriteStream } from 'node:fs';
 import type { AfsClient } from '../client.js';
 import { parseCommandArgs } from './args.js';
-import type { Command } from './command.js';
+import type { Command, OptionTable } from './command.js';
 import { printJson, UsageError } from './output.js';
 
 function parseId(s: string | undefined, what: string): number {
@@ -48,16 +48,23 @@ export async function fetchCommand(
     );
 }
 
+const OPTIONS = {
+  output: {
+    type: 'string',
+    short: 'o',
+    arg: '<file>',
+    describe: 'write the data to this local file (default stdout)',
+  },
+} satisfies OptionTable;
+
 export const command: Command = {
   name: 'fetch',
   summary: 'read a file by FID (-o file, default stdout)',
   usage: 'usage: tsafs fetch <volume> <vnode> <unique> [-o file]',
+  options: OPTIONS,
+  examples: ['tsafs fetch 536870918 2 1 -o out.bin   # volume, vnode, uniquifier'],
   async run(ctx, args) {
-    const { values, positionals } = parseCommandArgs(
-      args,
-      { output: { type: 'string', short: 'o' } },
-      this.usage,
-    );
+    const { values, positionals } = parseCommandArgs(args, OPTIONS, this.usage);
     await fetchCommand(ctx.client, positionals, { output: values.output, json: ctx.json, cell: ctx.cell });
     return undefined;
   },

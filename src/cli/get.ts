@@ -6,7 +6,7 @@ import { lstat, mkdir, stat, symlink } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { AfsFileKind } from '../fs/stats.js';
 import { AfsError } from '../rpc/errors.js';
-import { parseCopyArgs } from './args.js';
+import { COPY_OPTIONS, parseCopyArgs } from './args.js';
 import type { CliContext, Command } from './command.js';
 import { childPath, fidString } from './format.js';
 import { localChildPath, printableName, UnsafeNameError } from './names.js';
@@ -94,6 +94,12 @@ export const command: Command = {
   name: 'get',
   summary: 'copy from AFS to a local file or directory (- = stdout)',
   usage: 'usage: tsafs get [-r] <afs-path> <local-path|->',
+  options: COPY_OPTIONS,
+  examples: [
+    'tsafs get /afs/example.org/user/me/report.pdf .',
+    'tsafs get -r /afs/example.org/proj/src ./src',
+    'tsafs get /afs/example.org/big.iso - | sha256sum',
+  ],
   async run(ctx, args) {
     const { recursive, from, to: dest } = parseCopyArgs(args, this.usage);
     const src = ctx.afsPath(from);

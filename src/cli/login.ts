@@ -13,7 +13,7 @@ import { describeToken, type RxkadToken } from '../auth/token.js';
 import { TokenStore } from '../auth/token-store.js';
 import { AfsError } from '../rpc/errors.js';
 import { expectPositionals, parseCommandArgs } from './args.js';
-import type { Command } from './command.js';
+import type { Command, OptionTable } from './command.js';
 import { printJson, UsageError } from './output.js';
 import { readSecret } from './secret-input.js';
 import { tokenView } from './tokens.js';
@@ -63,16 +63,31 @@ export async function login(req: LoginRequest): Promise<RxkadToken> {
 
 const USAGE = 'usage: tsafs login [user[@REALM]] [--keytab file] [--realm REALM] [--cell c]';
 
+const OPTIONS = {
+  keytab: {
+    type: 'string',
+    arg: '<file>',
+    describe: "use the principal's key from this keytab (no password)",
+  },
+  realm: {
+    type: 'string',
+    arg: '<REALM>',
+    describe: 'the Kerberos realm (default: from krb5.conf domain_realm, else the cell name upper-cased)',
+  },
+} satisfies OptionTable;
+
 export const command: Command = {
   name: 'login',
   summary: 'get a token for the cell from Kerberos (ccache TGT, keytab or password)',
   usage: USAGE,
+  options: OPTIONS,
+  examples: [
+    'tsafs login                       # the TGT in your ccache (kinit), else asks for your password',
+    'tsafs login me@EXAMPLE.ORG --cell example.org',
+    'tsafs login svc --keytab /etc/svc.keytab   # cron jobs, services',
+  ],
   async run(ctx, args) {
-    const { values, positionals } = parseCommandArgs(
-      args,
-      { keytab: { type: 'string' }, realm: { type: 'string' } },
-      USAGE,
-    );
+    const { values, positionals } = parseCommandArgs(args, OPTIONS, USAGE);
     expectPositionals(positionals, 0, 1, USAGE);
     const cfg = ctx.cell ? undefined : await loadAfsConfig({ cellServDB: false });
     const cell = ctx.cell ?? cfg?.thisCell;

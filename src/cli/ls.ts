@@ -8,7 +8,7 @@ import type { AfsFs } from '../fs/promises.js';
 import type { AfsFileKind, AfsStats } from '../fs/stats.js';
 import { AfsError } from '../rpc/errors.js';
 import { parseCommandArgs } from './args.js';
-import type { CliContext, Command } from './command.js';
+import type { CliContext, Command, OptionTable } from './command.js';
 import { childPath, fidString, jsonName, lsDate, mapLimit, modeString, terminalSafe } from './format.js';
 import { describeError, EXIT, printJson } from './output.js';
 
@@ -93,7 +93,7 @@ function entryJson(e: Entry): Record<string, unknown> {
   return out;
 }
 
-function longLines(entries: Entry[], show: (b: Buffer) => Buffer): Buffer[] {
+function longLines(entries: Entry[], show: (b: Buffer) => Buffer, human: boolean): Buffer[] {
   const cols = entries.map((e) => {
     const s = e.stats!;
     return [
@@ -101,7 +101,7 @@ function longLines(entries: Entry[], show: (b: Buffer) => Buffer): Buffer[] {
       String(s.nlink),
       String(s.uid),
       String(s.gid),
-      String(s.size),
+      human ? humanSize(s.size) : String(s.size),
       lsDate(s.mtime),
     ];
   });
@@ -118,21 +118,52 @@ function longLines(entries: Entry[], show: (b: Buffer) => Buffer): Buffer[] {
   });
 }
 
+const OPTIONS = {
+  long: {
+    type: 'boolean',
+    short: 'l',
+    describe: 'long listing: mode, links, owner, group, size, date, name',
+  },
+  recursive: {
+    type: 'boolean',
+    short: 'R',
+    describe: 'list subdirectories too (mount points are crossed once)',
+  },
+  all: { type: 'boolean', short: 'a', describe: 'include . and ..' },
+  human: { type: 'boolean', short: 'h', describe: 'with -l: sizes as 1.5K, 20M, 3.1G (powers of 1024)' },
+} satisfies OptionTable;
+
+/** Sizes as GNU ls -h prints them: powers of 1024, rounded up, one decimal below 10. */
+export function humanSize(n: number): string {
+  if (n < 1024) return String(n);
+  const units = 'KMGTPE';
+  let v = n / 1024;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  let r = v < 10 ? Math.ceil(v * 10) / 10 : Math.ceil(v);
+  if (r >= 1024 && u < units.length - 1) {
+    r = 1;
+    u++;
+  }
+  return `${r < 10 ? r.toFixed(1) : r}${units[u]}`;
+}
+
 export const command: Command = {
   name: 'ls',
-  summary: 'list directories (-l long, -R recursive, -a with . and ..)',
-  usage: 'usage: tsafs ls [-l] [-R] [-a] [--json] [path...]',
+  summary: 'list directories (-l long, -h human sizes, -R recursive, -a with . and ..)',
+  usage: 'usage: tsafs ls [-l] [-h] [-R] [-a] [--json] [path...]',
+  options: OPTIONS,
+  examples: [
+    'tsafs ls /afs/',
+    'tsafs ls -lh /afs/example.org/user/me',
+    'tsafs ls -R --json /afs/example.org/proj > tree.json',
+  ],
   async run(ctx: CliContext, args: string[]) {
-    const { values, positionals } = parseCommandArgs(
-      args,
-      {
-        long: { type: 'boolean', short: 'l' },
-        recursive: { type: 'boolean', short: 'R' },
-        all: { type: 'boolean', short: 'a' },
-      },
-      this.usage,
-    );
-    const o = { long: values.long ?? false, all: values.all ?? false };
+    const { values, positionals } = parseCommandArgs(args, OPTIONS, this.usage);
+    const o = { long: values.long ?? false, all: values.all ?? false, human: values.human ?? false };
     const fs = ctx.client.fs;
     const paths = positionals.length ? positionals.map((p) => ctx.afsPath(p)) : [defaultPath(ctx)];
     const listings: Listing[] = [];
@@ -185,7 +216,7 @@ export const command: Command = {
     const show = ctx.stdout.isTTY ? terminalSafe : (b: Buffer) => b;
     const out: Buffer[] = [];
     const emit = (entries: Entry[]) => {
-      if (o.long) out.push(...longLines(entries, show));
+      if (o.long) out.push(...longLines(entries, show, o.human));
       else for (const e of entries) out.push(show(e.name), Buffer.from('\n'));
     };
     emit(files);

@@ -4,31 +4,19 @@
 import { AfsClient } from '../client.js';
 import { VERSION } from '../version.js';
 import { authFor, type GlobalOptions, parseCommandLine } from './args.js';
-import type { CliContext } from './command.js';
+import type { CliContext, Command } from './command.js';
 import { allCommands, CLAIMED_OPTIONS, loadCommand } from './commands.js';
+import { commandHelp, generalHelp } from './help.js';
 import { describeError, EXIT, exitCodeFor, UsageError } from './output.js';
 import { SILENT, TerminalProgress } from './progress.js';
+import { startTracing } from './trace.js';
 
-const GLOBAL_HELP = `global options (anywhere on the line):
-  --cell <name>          the cell (default: ThisCell)
-  --cellservdb <path>    CellServDB to read (default: searched as OpenAFS does; tsafs config shows it)
-  --no-dns               never look cells up in DNS (also TSAFS_DNS=off)
-  --json                 machine-readable output (read commands)
-  --anonymous            no token: the system:anyuser identity
-  --localauth            mint a ticket from the server KeyFile (as "admin", like vos -localauth)
-  --localauth-as <user>  ... as that user
-  --level clear|auth|crypt   rxkad protection (default crypt)
-  --bind <addr[:port]>   local address (and port) of the client's Rx socket
-  -h, --help             help (tsafs <command> --help: that command's usage)
-  --version              print the version and exit
-
-exit codes: 0 ok, 1 failed, 2 bad usage, 3 not found, 4 permission denied, 5 no server answered
-`;
-
-async function helpText(): Promise<string> {
-  const cmds = await allCommands();
-  const lines = cmds.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`);
-  return `usage: tsafs <command> [options] [args]\n\ncommands:\n${lines.join('\n')}\n\n${GLOBAL_HELP}`;
+/** The command's help is asked for: --help anywhere, -h unless the command has its own -h. */
+function wantsHelp(command: Command, globals: GlobalOptions, args: readonly string[]): boolean {
+  if (globals.help) return true;
+  const ownH = Object.values(command.options ?? {}).some((o) => o.short === 'h');
+  const end = args.indexOf('--');
+  return !ownH && (end < 0 ? args : args.slice(0, end)).includes('-h');
 }
 
 class Context implements CliContext {
@@ -54,7 +42,9 @@ class Context implements CliContext {
       cell: this.g.cell,
       auth: authFor(this.g),
       ...(this.g.noDns ? { dns: false as const } : {}),
-      onWarning: (m) => process.stderr.write(`tsafs: warning: ${m}\n`),
+      onWarning: (m) => {
+        if (!this.g.quiet) process.stderr.write(`tsafs: warning: ${m}\n`);
+      },
       bind: this.g.bind,
     });
     return this.made;
@@ -71,12 +61,12 @@ class Context implements CliContext {
   }
 
   progress(label: string, total: number | undefined) {
-    if (this.g.json || !process.stderr.isTTY) return SILENT;
+    if (this.g.json || this.g.quiet || !process.stderr.isTTY) return SILENT;
     return new TerminalProgress(process.stderr, label, total, process.stderr.columns || 80);
   }
 
   warn(message: string): void {
-    process.stderr.write(`tsafs ${this.cmd}: ${message}\n`);
+    if (!this.g.quiet) process.stderr.write(`tsafs ${this.cmd}: ${message}\n`);
   }
 }
 
@@ -94,18 +84,33 @@ export async function main(argv: string[]): Promise<number> {
     return EXIT.OK;
   }
   if (!name) {
-    (globals.help ? process.stdout : process.stderr).write(await helpText());
+    (globals.help ? process.stdout : process.stderr).write(generalHelp(await allCommands()));
     return globals.help ? EXIT.OK : EXIT.USAGE;
+  }
+  if (name === 'help') {
+    // `tsafs help <command>`, as OpenAFS's `fs help <cmd>`.
+    if (args.length === 0) {
+      process.stdout.write(generalHelp(await allCommands()));
+      return EXIT.OK;
+    }
+    const about = await loadCommand(args[0]!);
+    if (!about) {
+      process.stderr.write(`tsafs: unknown command '${args[0]}' (tsafs --help lists them)\n`);
+      return EXIT.USAGE;
+    }
+    process.stdout.write(commandHelp(about));
+    return EXIT.OK;
   }
   const command = await loadCommand(name);
   if (!command) {
     process.stderr.write(`tsafs: unknown command '${name}' (tsafs --help lists them)\n`);
     return EXIT.USAGE;
   }
-  if (globals.help) {
-    process.stdout.write(`${command.usage}\n`);
+  if (wantsHelp(command, globals, args)) {
+    process.stdout.write(commandHelp(command));
     return EXIT.OK;
   }
+  const stopTracing = startTracing(globals.verbose);
   const ctx = new Context(globals, name);
   let code: number;
   try {
@@ -122,6 +127,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`tsafs ${name}: closing: ${describeError(e)}\n`);
     if (code === EXIT.OK) code = EXIT.FAILURE;
   }
+  stopTracing();
   return code;
 }
 

@@ -4,7 +4,7 @@ import type { Dirent } from 'node:fs';
 import { lstat, readdir, readlink, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { AfsError } from '../rpc/errors.js';
-import { parseCopyArgs } from './args.js';
+import { COPY_OPTIONS, parseCopyArgs } from './args.js';
 import type { CliContext, Command } from './command.js';
 import { childPath } from './format.js';
 import { printableName, UnsafeNameError, unsafeNameReason } from './names.js';
@@ -79,6 +79,12 @@ export const command: Command = {
   name: 'put',
   summary: 'copy a local file or directory (- = stdin) into AFS',
   usage: 'usage: tsafs put [-r] <local-path|-> <afs-path>',
+  options: COPY_OPTIONS,
+  examples: [
+    'tsafs put notes.txt /afs/example.org/user/me/',
+    'tsafs put -r ./site /afs/example.org/www/site',
+    'tar c dir | tsafs put - /afs/example.org/user/me/dir.tar',
+  ],
   async run(ctx, args) {
     const { recursive, from: src, to } = parseCopyArgs(args, this.usage);
     let dest = ctx.afsPath(to);

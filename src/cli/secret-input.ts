@@ -16,6 +16,15 @@ const CTRL_D = 0x04;
 const BACKSPACE = 0x7f;
 const CTRL_H = 0x08;
 
+/**
+ * Backspace erases one character, not one byte: UTF-8 continuation bytes (10xxxxxx) go with the
+ * byte that leads them, so a non-ASCII password is never left with half a character.
+ */
+export function eraseLastCharacter(bytes: number[]): void {
+  while (bytes.length > 0 && (bytes[bytes.length - 1]! & 0xc0) === 0x80) bytes.pop();
+  bytes.pop();
+}
+
 /** Reads one line from a TTY in raw mode (no echo); Ctrl-C aborts. */
 function readFromTty(stdin: NodeJS.ReadStream): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -33,7 +42,7 @@ function readFromTty(stdin: NodeJS.ReadStream): Promise<string> {
       for (const b of chunk) {
         if (b === CTRL_C) return finish(new SecretInputError('ERR_TSAFS_INPUT_ABORTED', 'interrupted'));
         if (b === 0x0d || b === 0x0a || b === CTRL_D) return finish();
-        if (b === BACKSPACE || b === CTRL_H) bytes.pop();
+        if (b === BACKSPACE || b === CTRL_H) eraseLastCharacter(bytes);
         else bytes.push(b);
       }
     };

@@ -3,7 +3,7 @@
 
 import type { AfsStats } from '../fs/stats.js';
 import { parseCommandArgs } from './args.js';
-import type { Command } from './command.js';
+import type { Command, OptionTable } from './command.js';
 import { fidString, modeString, rightsText } from './format.js';
 import { eachPath, printEach } from './per-path.js';
 
@@ -33,16 +33,18 @@ export function statJson(path: string, s: AfsStats, target?: string): Record<str
   };
 }
 
+const OPTIONS = {
+  dereference: { type: 'boolean', short: 'L', describe: 'follow a symbolic link and show what it points to' },
+} satisfies OptionTable;
+
 export const command: Command = {
   name: 'stat',
   summary: 'file status with FID, data version, volume, owner, rights (-L follows links)',
   usage: 'usage: tsafs stat [-L] [--json] <path>...',
+  options: OPTIONS,
+  examples: ['tsafs stat --json /afs/example.org/user/me'],
   async run(ctx, args) {
-    const { values, positionals } = parseCommandArgs(
-      args,
-      { dereference: { type: 'boolean', short: 'L' } },
-      this.usage,
-    );
+    const { values, positionals } = parseCommandArgs(args, OPTIONS, this.usage);
     const fs = ctx.client.fs;
     const all = await eachPath(ctx, positionals, this.usage, async (path) => {
       const s = values.dereference ? await fs.stat(path) : await fs.lstat(path);

@@ -98,3 +98,17 @@ test('tsafs config shows the directory, files read, cells with their lines, alia
   assert.match(text.stdout, /skipped: .*CellServDB:1: /);
   assert.match(text.stdout, /DNS discovery of other cells: off/);
 });
+
+test('--verbose and NODE_DEBUG=tsafs print the record trace on stderr; --quiet drops warnings', async () => {
+  const args = ['--cellservdb', join(dir, 'CellServDB'), '--anonymous', 'ls', `/afs/${env.cell}`];
+  const verbose = await tsafs(['--verbose', ...args]);
+  assert.equal(verbose.code, 0, verbose.stderr);
+  assert.match(verbose.stderr, new RegExp(`^TSAFS \\d+: cell ${env.cell.replace('.', '\\.')} alloc `, 'm'));
+  const debug = await tsafs(args, { NODE_DEBUG: 'tsafs' });
+  assert.match(debug.stderr, /^TSAFS \d+: server /m);
+  const plain = await tsafs(args);
+  assert.doesNotMatch(plain.stderr, /^TSAFS /m);
+  const quiet = await tsafs(['--quiet', ...args]);
+  assert.equal(quiet.code, 0);
+  assert.equal(quiet.stderr, '');
+});
