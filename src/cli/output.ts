@@ -58,6 +58,13 @@ export function exitCodeFor(e: unknown): number {
 }
 
 export function describeError(e: unknown): string {
-  if (e instanceof Error) return e.message;
-  return String(e);
+  if (!(e instanceof Error)) return String(e);
+  // client.fs gives node:fs's plain message; the error it replaced may say more (an unknown cell:
+  // where the configuration was looked for, what to do).
+  const cause = e.cause;
+  if (e instanceof AfsError && cause instanceof AfsError && cause.code === e.code) {
+    const detail = cause.message.replace(/^[A-Z0-9]+: /, '').replace(/, [a-z_]+ '[^']*'$/s, '');
+    if (!e.message.includes(detail)) return `${e.message} (${detail})`;
+  }
+  return e.message;
 }

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { describeSearch, loadAfsConfig } from '../../src/afs/afs-config.js';
 import { parseCellAlias, parseCellServDB, warningText } from '../../src/afs/cellservdb.js';
+import { describeError } from '../../src/cli/output.js';
 import { AfsClient } from '../../src/client.js';
 
 let root: string;
@@ -184,8 +185,11 @@ test('nothing configured: errors name every place looked at and what to do', asy
     });
     await assert.rejects(c.fs.readdir('/afs/some.test/x'), (e: Error & { code?: string }) => {
       assert.equal(e.code, 'ENOENT');
-      assert.match(e.message, /unknown cell 'some\.test'.*DNS discovery is off.*add it to CellServDB/);
-      assert.ok(e.message.includes(join(vice, 'CellServDB')));
+      // client.fs speaks node:fs's plain message; the walk's error, its cause, says why.
+      const why = (e.cause as Error).message;
+      assert.match(why, /unknown cell 'some\.test'.*DNS discovery is off.*add it to CellServDB/);
+      assert.ok(why.includes(join(vice, 'CellServDB')));
+      assert.match(describeError(e), /no such file or directory.*unknown cell 'some\.test'/);
       return true;
     });
     assert.match(describeSearch(c.config!), /\(absent\)/);
