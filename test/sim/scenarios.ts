@@ -3,8 +3,10 @@
 
 import assert from 'node:assert/strict';
 import diagnosticsChannel from 'node:diagnostics_channel';
+import { PROBE_FAST_MS, PROBE_SLOW_MS } from '../../src/afs/fs-probe.js';
 import { formatSnapshot } from '../../src/afs/inspect.js';
 import { NetClosedError, RecordLeakError, ServerCreateError } from '../../src/afs/record-errors.js';
+import { orderSites } from '../../src/afs/rotate.js';
 import type { Server } from '../../src/afs/server.js';
 import { TRACE_CHANNELS, type TraceEvent } from '../../src/afs/trace.js';
 import { mulberry32 } from './rng.js';
@@ -68,6 +70,43 @@ export function cellRemovedBeforeServers(): Promise<void> {
     assert.equal(w.ops.count('fsGiveUpAllCallBacks', U2), 0);
     assert.ok(cell.freed, 'the cell is freed after its last server');
     w.checker.checkEmpty('after purge');
+    await w.closeClean();
+  });
+}
+
+/**
+ * A server that dies and comes back, seen only by its probes on the fake clock: every 5 min while
+ * it answers, every 30 s (each bounded by the probe timeout) while it does not, responsive again
+ * at the first probe after it returns; rotation meanwhile puts it after the live site.
+ */
+export function serverDiesAndReturns(): Promise<void> {
+  return scenario(async (w) => {
+    w.addServer('a.test', U1, [A1]);
+    w.addServer('a.test', U2, [A2]);
+    w.addVolume('a.test', 'rep.readonly', 300, [U1, U2]);
+    const cell = await w.run(w.net.lookupCell('a.test', { vlServers: VL }));
+    const vol = await w.run(cell.lookupVolume('rep.readonly'));
+    const s1 = vol.servers.entries.find((e) => e.server.uuid === U1)!.server;
+    const probes = () => w.ops.count('fsProbe', U1);
+    assert.equal(probes(), 1, 'probed at creation');
+    assert.equal(s1.health.state, 'responsive');
+    const t0 = w.clock.now();
+    w.ops.blackhole.add(A1);
+    await w.advance(PROBE_SLOW_MS + 10_000 + 50);
+    assert.equal(probes(), 2, 'the 5-minute probe');
+    assert.equal(s1.health.state, 'unresponsive', 'a probe with no answer, ended by its timeout');
+    assert.ok(!s1.flags.has('RESPONDING'));
+    assert.equal(orderSites(vol.servers.entries, '')[0]!.uuid, U2, 'the live site first');
+    await w.advance(PROBE_FAST_MS + 10_000);
+    assert.equal(probes(), 3, 'every 30 s while unresponsive');
+    w.ops.blackhole.delete(A1);
+    await w.advance(PROBE_FAST_MS + 100);
+    assert.equal(probes(), 4);
+    assert.equal(s1.health.state, 'responsive', 'back at the first probe after it returned');
+    assert.ok(s1.health.nextProbeAt! >= w.clock.now() + PROBE_SLOW_MS - 200);
+    assert.ok(w.clock.now() - t0 < PROBE_SLOW_MS + 2 * (PROBE_FAST_MS + 10_000) + 1000);
+    vol.unuseVolume('unuse_user');
+    cell.unuseCell('unuse_lookup');
     await w.closeClean();
   });
 }
@@ -527,6 +566,7 @@ export const scenarios = {
   closeDuringCreation,
   closeDuringGiveUp,
   peerThatNeverAnswers,
+  serverDiesAndReturns,
   sharedAddressAcrossCells,
   volumeRefreshReplacesListOnlyOnChange,
   cellDnsRefresh,
