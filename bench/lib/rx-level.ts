@@ -1,6 +1,7 @@
 // The security level a process's data actually travelled at, read from the file server
 // (`rxdebug -allconnections`), so a benchmark states each side's level from evidence instead of
 // assuming it.
+import { readdir, readFile, readlink } from 'node:fs/promises';
 import { runProcess } from './proc.js';
 
 export type ReadLevel = 'rxnull' | 'clear' | 'auth' | 'crypt';
@@ -8,23 +9,42 @@ export type ReadLevel = 'rxnull' | 'clear' | 'auth' | 'crypt';
 /** A connection counts as the data connection once the server sent it this much. */
 const DATA_BYTES = 1 << 20;
 
-/** UDP ports a process has bound (from `ss -uanp`). */
+/**
+ * UDP ports a process has bound: its socket inodes (/proc/<pid>/fd) looked up in /proc/net/udp.
+ * Only that process's own entries are read: `ss -p` reads every process's, and blocks on one
+ * stuck in the kernel (e.g. behind a hung FUSE mount).
+ */
 async function udpPorts(pid: number): Promise<number[]> {
-  const r = await runProcess('ss', ['-uanpH'], { timeoutMs: 10_000 });
+  const inodes = new Set<string>();
+  try {
+    for (const fd of await readdir(`/proc/${pid}/fd`)) {
+      const link = await readlink(`/proc/${pid}/fd/${fd}`).catch(() => '');
+      const m = /^socket:\[(\d+)\]$/.exec(link);
+      if (m) inodes.add(m[1]!);
+    }
+  } catch {
+    return []; // gone already
+  }
   const ports: number[] = [];
-  for (const line of r.stdout.split('\n')) {
-    if (!line.includes(`pid=${pid},`)) continue;
-    const local = line.trim().split(/\s+/)[3] ?? '';
-    const p = Number(local.slice(local.lastIndexOf(':') + 1));
-    if (p > 0) ports.push(p);
+  for (const table of ['/proc/net/udp', '/proc/net/udp6']) {
+    const text = await readFile(table, 'utf8').catch(() => '');
+    for (const line of text.split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      // sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode
+      if (f.length > 9 && inodes.has(f[9]!)) ports.push(Number.parseInt(f[1]!.split(':')[1]!, 16));
+    }
   }
   return ports;
 }
 
+/** The child of `parent` running `name`, from the parent's own /proc entry (not a scan of all). */
 async function childPid(parent: number, name: string): Promise<number | undefined> {
-  const r = await runProcess('pgrep', ['-P', String(parent), '-x', name], { timeoutMs: 10_000 });
-  const pid = Number(r.stdout.trim().split('\n')[0]);
-  return pid > 0 ? pid : undefined;
+  const kids = await readFile(`/proc/${parent}/task/${parent}/children`, 'utf8').catch(() => '');
+  for (const k of kids.trim().split(/\s+/).filter(Boolean)) {
+    const comm = await readFile(`/proc/${k}/comm`, 'utf8').catch(() => '');
+    if (comm.trim() === name) return Number(k);
+  }
+  return undefined;
 }
 
 interface ServerConn {
