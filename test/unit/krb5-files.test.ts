@@ -1,7 +1,9 @@
 // Keytab and ccache files written by the real MIT tools (ktutil, kinit, kvno; the fixtures were
 // made against scripts/kdc), and our own ccache writer.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import {
   CCACHE_CONF_REALM,
@@ -85,5 +87,25 @@ test('KRB5CCNAME selects the ccache path', () => {
   assert.equal(defaultCcachePath({ KRB5CCNAME: 'FILE:/tmp/x' }), '/tmp/x');
   assert.equal(defaultCcachePath({ KRB5CCNAME: '/tmp/y' }), '/tmp/y');
   assert.match(defaultCcachePath({}), /^\/tmp\/krb5cc_\d+$/);
-  assert.throws(() => defaultCcachePath({ KRB5CCNAME: 'KEYRING:persistent:0' }), /not supported/);
+  for (const type of ['KEYRING:persistent:0', 'KCM:0', 'API:x']) {
+    // The refusal names the way round: a FILE: cache, or a password/keytab login.
+    assert.throws(
+      () => defaultCcachePath({ KRB5CCNAME: type }),
+      /not supported.*KRB5CCNAME=FILE:.*--keytab/s,
+    );
+  }
+});
+
+test('DIR: collections: the primary file names the current cache ("tkt" without one); DIR::path is one cache', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tsafs-ccdir-'));
+  try {
+    assert.equal(defaultCcachePath({ KRB5CCNAME: `DIR:${dir}` }), join(dir, 'tkt'));
+    writeFileSync(join(dir, 'primary'), 'tktAbC123\n');
+    assert.equal(defaultCcachePath({ KRB5CCNAME: `DIR:${dir}` }), join(dir, 'tktAbC123'));
+    assert.equal(defaultCcachePath({ KRB5CCNAME: `DIR::${dir}/tktX` }), `${dir}/tktX`);
+    writeFileSync(join(dir, 'primary'), '../../etc/passwd\n');
+    assert.throws(() => defaultCcachePath({ KRB5CCNAME: `DIR:${dir}` }), /primary names/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -2,7 +2,9 @@
 // the header block). Found through KRB5CCNAME ("FILE:/path" or a bare path) or /tmp/krb5cc_<uid>.
 
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { ByteReader } from './byte-reader.js';
 import type { EncryptionKey } from './enctypes.js';
 import { Krb5Error } from './errors.js';
@@ -41,16 +43,36 @@ export class CcacheFormatError extends Krb5Error {
 /** The realm MIT uses for its configuration entries, which are not credentials. */
 export const CCACHE_CONF_REALM = 'X-CACHECONF:';
 
-/** The cache path named by KRB5CCNAME, or the MIT default. Non-FILE types are refused. */
+/**
+ * The cache file named by KRB5CCNAME, or the MIT default. FILE: and DIR: (a collection: its
+ * `primary` file names the current cache, "tkt" when absent; DIR::path names one cache) are
+ * files; KEYRING:, KCM: and the rest live in the kernel or a daemon and are refused, naming the
+ * way round.
+ */
 export function defaultCcachePath(env: NodeJS.ProcessEnv = process.env): string {
   const name = env.KRB5CCNAME;
   if (!name) return `/tmp/krb5cc_${process.getuid ? process.getuid() : 0}`;
   if (name.startsWith('FILE:')) return name.slice(5);
+  if (name.startsWith('DIR::')) return name.slice(5);
+  if (name.startsWith('DIR:')) {
+    const dir = name.slice(4);
+    let primary = 'tkt';
+    try {
+      primary = readFileSync(join(dir, 'primary'), 'utf8').trim() || primary;
+    } catch {
+      // No primary file: MIT's default name in the collection.
+    }
+    if (primary.includes('/')) throw new Krb5Error('KRB5_CC_FORMAT', `${dir}/primary names ${primary}`);
+    return join(dir, primary);
+  }
   const colon = name.indexOf(':');
   if (colon > 0 && !name.startsWith('/')) {
+    const type = name.slice(0, colon);
     throw new Krb5Error(
       'KRB5_CC_TYPE',
-      `credential cache type ${name.slice(0, colon)} is not supported (only FILE:)`,
+      `credential cache type ${type} (KRB5CCNAME=${name}) is not supported, only FILE: and DIR:. ` +
+        `Either get a ticket into a file cache (KRB5CCNAME=FILE:/tmp/krb5cc_$(id -u)_tsafs kinit, then the ` +
+        `same KRB5CCNAME for tsafs login), or let tsafs login ask for the password or use --keytab`,
     );
   }
   return name;
