@@ -20,7 +20,7 @@ import {
 } from './debug.js';
 import { RX_CALL_DEAD, RxCallError } from './errors.js';
 import { Flags, type Packet, type PacketHeader, PacketType } from './packet.js';
-import type { RxPeer } from './peer.js';
+import { isLoopback, type RxPeer } from './peer.js';
 import type { DebugAnswers, RxTuning } from './tuning.js';
 
 /** Debug requests carry this epoch (rx.c MakeDebugCall). */
@@ -32,7 +32,7 @@ const DEBUG_IN_SIZE = 8;
 export function debugAllowed(policy: DebugAnswers, host: string): boolean {
   if (policy === 'all') return true;
   if (policy === 'none') return false;
-  return host.startsWith('127.') || host === '::1';
+  return isLoopback(host);
 }
 
 export interface DebugHost {

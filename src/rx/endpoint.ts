@@ -28,7 +28,7 @@ import {
   splitJumbogram,
   writeHeader,
 } from './packet.js';
-import type { RxPeer } from './peer.js';
+import { isLoopback, type RxPeer } from './peer.js';
 import { rxnull } from './security/null.js';
 import type { SecurityClass } from './security/types.js';
 import {
@@ -318,7 +318,7 @@ export class RxEndpoint {
   /** Debug traffic: requests we make and answers on loopback go as they are; other answers are budgeted. */
   private sendDebug(host: string, port: number, h: PacketHeader, body: Buffer): void {
     if (this.closed) return;
-    if (h.flags & Flags.CLIENT_INITIATED || host.startsWith('127.')) {
+    if (h.flags & Flags.CLIENT_INITIATED || isLoopback(host)) {
       const hdr = Buffer.allocUnsafe(HEADER_SIZE);
       writeHeader(hdr, h);
       this.stats.packetsOut++;
@@ -362,7 +362,7 @@ export class RxEndpoint {
     const p = decodePacket(buf);
     const now = Date.now();
     if (p.type === PacketType.Debug || p.type === PacketType.Version) {
-      if (p.flags & Flags.CLIENT_INITIATED && !host.startsWith('127.')) {
+      if (p.flags & Flags.CLIENT_INITIATED && !isLoopback(host)) {
         // Remote askers earn their answer's budget like any unproven peer.
         const peer = this.conns.findPeer(host, port);
         if (peer) peer.bytesReceived += buf.length;

@@ -13,6 +13,11 @@ const RTO_EXTRA = 50;
 const RTO_MAX = 60_000;
 const RTO_INITIAL = 1000;
 
+/** Loopback addresses: no packet from off the host can carry them. */
+export function isLoopback(host: string): boolean {
+  return host.startsWith('127.') || host === '::1';
+}
+
 export class RxPeer {
   readonly key: string;
   /** Smoothed RTT and its mean deviation, ms; srtt 0 = no sample yet. */
@@ -46,10 +51,6 @@ export class RxPeer {
     readonly port: number,
   ) {
     this.key = `${host}:${port}`;
-  }
-
-  get isLoopback(): boolean {
-    return this.host.startsWith('127.') || this.host === '::1';
   }
 
   /** RFC 6298-style smoothing, as Rx does (rx.c rxi_ComputeRoundTripTime). */
