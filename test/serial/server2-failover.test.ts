@@ -44,8 +44,11 @@ interface ReadResult {
   length: number;
 }
 
-/** One whole read of `path` through one API; each in-process read uses a fresh, cacheless client. */
-type Reader = (c: AfsClient | undefined) => Promise<ReadResult>;
+/**
+ * One whole read of `path` through one API; each in-process read uses a fresh, cacheless client.
+ * `reading` is called when the read is under way (for the CLI: its first byte, after Node's start).
+ */
+type Reader = (c: AfsClient | undefined, reading: () => void) => Promise<ReadResult>;
 
 const digest = (chunks: Iterable<Buffer>): ReadResult => {
   const h = createHash('sha256');
@@ -85,7 +88,7 @@ const readers: Record<string, Reader> = {
     }
     return { sha256: h.digest('hex'), length };
   },
-  'tsafs cat': () =>
+  'tsafs cat': (_c, reading) =>
     new Promise<ReadResult>((resolve, reject) => {
       const cli = join(REPO_ROOT, 'dist/src/cli/main.js');
       const args = [cli, 'cat', path, '--anonymous', '--cell', env.cell, '--cellservdb', env.cellServDb];
@@ -94,6 +97,7 @@ const readers: Record<string, Reader> = {
       let length = 0;
       let stderr = '';
       p.stdout.on('data', (b: Buffer) => {
+        if (length === 0) reading();
         h.update(b);
         length += b.length;
       });
@@ -114,7 +118,7 @@ async function timedRead(api: string): Promise<{ ms: number; r: ReadResult }> {
   const c = needsClient(api) ? await testClient({ cacheSize: false }) : undefined;
   try {
     const t0 = performance.now();
-    const r = await readers[api]!(c);
+    const r = await readers[api]!(c, () => {});
     return { ms: performance.now() - t0, r };
   } finally {
     await c?.close();
@@ -145,8 +149,14 @@ async function readWithFault(
     try {
       const sent0 = await rxDataPacketsSent(s2.addr2);
       const t0 = performance.now();
-      const reading = readers[api]!(c);
+      let markUnderway!: () => void;
+      const underway = new Promise<void>((r) => {
+        markUnderway = r;
+      });
+      const reading = readers[api]!(c, markUnderway);
       reading.catch(() => {});
+      if (needsClient(api)) markUnderway();
+      await Promise.race([underway, reading.then(undefined, () => {})]);
       await sleep(500);
       const served = (await rxDataPacketsSent(s2.addr2)) - sent0;
       if (served >= SERVING_PACKETS) {
@@ -197,10 +207,10 @@ test('server 2 dead before the read: a fresh client reads bit-exact with ≤ 5 s
       const c = await testClient({ cacheSize: false });
       try {
         let t0 = performance.now();
-        assertExact(await readers.readFile!(c), `client ${i} first read`);
+        assertExact(await readers.readFile!(c, () => {}), `client ${i} first read`);
         const first = performance.now() - t0;
         t0 = performance.now();
-        assertExact(await readers.readFile!(c), `client ${i} second read`);
+        assertExact(await readers.readFile!(c, () => {}), `client ${i} second read`);
         const second = performance.now() - t0;
         t.diagnostic(
           `client ${i}: first read ${Math.round(first)} ms, second ${Math.round(second)} ms, baseline ${Math.round(base.ms)} ms`,
