@@ -30,7 +30,7 @@ PRIVATE_VOLUME=tsafs.private
 CACHE_BLOCKS=1500000 # 1.5 GB disk cache: the 256 MiB fixture file and friends fit
 
 PKGS=(openafs-dbserver openafs-fileserver openafs-client openafs-krb5 openafs-fuse libopenafs-dev
-  gcc make libc6-dev fuse dnsmasq-base)
+  gcc make libc6-dev fuse dnsmasq-base litmus)
 
 export KRB5_CONFIG=$KRB5CONF
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH

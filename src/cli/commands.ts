@@ -34,6 +34,7 @@ export const COMMANDS: Readonly<Record<string, Loader>> = {
   config: () => import('./config.js'),
   checkservers: () => import('./checkservers.js'),
   completion: () => import('./completion.js'),
+  serve: () => import('./serve.js'),
 };
 
 /** Global options a command takes as its own when they follow its name (see parseCommandLine). */
