@@ -23,7 +23,9 @@ import {
 } from './afs/vl-dns.js';
 import { VlRotation } from './afs/vl-rotate.js';
 import { type AuthOption, resolveIdentity } from './auth/identity.js';
+import { type LoginRequest, login } from './auth/login.js';
 import { GuardedIdentity } from './auth/token-dead.js';
+import { TokenStore } from './auth/token-store.js';
 import type { Releasable } from './fs/context.js';
 import { AfsFs } from './fs/promises.js';
 import { AfsError } from './rpc/errors.js';
@@ -425,6 +427,36 @@ export class AfsClient {
       opts,
     );
     return { total: r.total, length: r.status.length };
+  }
+
+  /**
+   * Log in to a cell (default: the local cell) from Kerberos, as `tsafs login` does: a keytab, a
+   * password, or the TGT in a credential cache (`ccache`, default KRB5CCNAME). The token goes to
+   * the token store this client uses (`auth: { store }`, else the default one, where other tsafs
+   * processes find it) and is used by this client from now on. Resolves with the token.
+   */
+  async login(req: Omit<LoginRequest, 'cell' | 'password' | 'store'> & { cell?: string; password?: string }) {
+    await this.start();
+    const cell = this.cellName(req.cell);
+    const a = this.options.auth;
+    const store =
+      a && typeof a === 'object' && 'store' in a
+        ? typeof a.store === 'string'
+          ? new TokenStore(a.store)
+          : a.store
+        : new TokenStore();
+    const { password, ...rest } = req;
+    const token = await login({
+      ...rest,
+      cell,
+      store,
+      ...(password !== undefined ? { password: async () => password } : {}),
+    });
+    if (!this.options.security) {
+      const level = a && typeof a === 'object' && 'level' in a ? a.level : undefined;
+      this.identities.set(cell, new GuardedIdentity(await resolveIdentity({ token, level }, cell), cell));
+    }
+    return token;
   }
 
   /** Who this client is in a cell ("anonymous" or the token's description; no secrets). */

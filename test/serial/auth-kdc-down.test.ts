@@ -6,8 +6,8 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
+import { login } from '../../src/auth/login.js';
 import { TokenStore } from '../../src/auth/token-store.js';
-import { login } from '../../src/cli/login.js';
 import { type AuthSandbox, authSandbox, runTsafs } from '../integration/helpers/auth.js';
 import { type CellEnv, cellEnv, REPO_ROOT } from '../integration/helpers/cell.js';
 
