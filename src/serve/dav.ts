@@ -10,9 +10,11 @@ import { htmlListing } from './listing.js';
 import {
   type DavLock,
   DEFAULT_LOCK_SECONDS,
+  type IfList,
   ifTokens,
   LockTable,
   MAX_LOCK_SECONDS,
+  parseIf,
   trimSlash,
 } from './locks.js';
 import { afsPathOf, hrefOf, requestNames, UnsafePathError } from './paths.js';
@@ -171,13 +173,44 @@ export class DavHandler {
     }
   }
 
-  /** 423 unless the request carries a token of every lock covering href (RFC 4918 §7). */
-  #checkLocks(req: IncomingMessage, href: string, deep = false): void {
+  /**
+   * 412 when the If header is false for the resource (etag: its current tag, if it exists), then
+   * 423 unless the request carries a token of every lock covering href (RFC 4918 §7, §10.4).
+   */
+  #checkLocks(req: IncomingMessage, href: string, deep = false, etag?: string): void {
+    let lists: IfList[] | undefined;
+    try {
+      lists = parseIf(hdr(req, 'if'));
+    } catch {
+      throw new HttpError(400, 'unreadable If header');
+    }
+    if (lists && !lists.some((l) => this.#listHolds(l, href, etag)))
+      throw new HttpError(412, 'the If header does not hold');
     const held = this.locks.covering(href, deep);
     if (held.length === 0) return;
     const tokens = new Set(ifTokens(hdr(req, 'if')));
     if (held.some((l) => !tokens.has(l.token) && (l.exclusive || !held.some((o) => tokens.has(o.token)))))
       throw new HttpError(423, `${href} is locked`);
+  }
+
+  #listHolds(list: IfList, href: string, etag: string | undefined): boolean {
+    let target = href;
+    if (list.tag !== undefined) {
+      try {
+        target = hrefOf(requestNames(new URL(list.tag, 'http://x').pathname), false);
+      } catch {
+        return false;
+      }
+    }
+    const own = trimSlash(target) === trimSlash(href);
+    return list.conditions.every((c) => {
+      let holds: boolean;
+      if (c.token !== undefined) {
+        const l = this.locks.get(c.token);
+        holds = l !== undefined && this.locks.covering(target).includes(l);
+      } else holds = !own || (etag !== undefined && c.etag === etag);
+      return holds !== c.not;
+    });
   }
 
   // ---------------------------------------------------------------- GET / HEAD
@@ -242,8 +275,8 @@ export class DavHandler {
   async #put(req: IncomingMessage, res: ServerResponse, t: Target): Promise<void> {
     if (t.names.length === 0) throw new HttpError(405, 'the root is a collection');
     const href = hrefOf(t.names, false);
-    this.#checkLocks(req, href);
     const before = await this.#statOrNull(t.path);
+    this.#checkLocks(req, href, false, before && etagOf(before));
     if (before?.isDirectory()) throw new HttpError(405, 'PUT onto a collection');
     if (!before) await this.#parentMustExist(t);
     // Streamed: pipeline's backpressure keeps at most the stream buffers of this request in memory.
@@ -467,7 +500,7 @@ export class DavHandler {
       href,
       depthInfinity,
       exclusive,
-      owner: owner ? owner.raw : '',
+      owner: owner ? ownerXml(owner) : '',
       timeoutSeconds: seconds,
       expires: Date.now() + seconds * 1000,
       afs,
@@ -493,6 +526,13 @@ export class DavHandler {
   async close(): Promise<void> {
     await this.locks.close();
   }
+}
+
+/** The lock owner as sent, re-rooted in the D: prefix the reply declares. */
+function ownerXml(owner: XmlElement): string {
+  if (owner.children.length === 0) return `<D:owner>${xmlEscape(owner.text)}</D:owner>`;
+  const inner = owner.raw.replace(/^<[^>]*>/, '').replace(/<\/[^>]*>$/, '');
+  return `<D:owner>${inner}</D:owner>`;
 }
 
 function lockSeconds(header: string | undefined): number {

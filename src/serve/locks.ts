@@ -96,3 +96,37 @@ export function ifTokens(header: string | undefined): string[] {
   }
   return out;
 }
+
+/** One condition list of an If header: all of its conditions must hold (RFC 4918 §10.4). */
+export interface IfList {
+  /** The tagged resource (a URL as sent), or undefined for the request's own resource. */
+  tag: string | undefined;
+  conditions: { not: boolean; token?: string; etag?: string }[];
+}
+
+/** The If header as lists; undefined when there is none. Throws on text it cannot read. */
+export function parseIf(header: string | undefined): IfList[] | undefined {
+  if (!header) return undefined;
+  const lists: IfList[] = [];
+  let tag: string | undefined;
+  const re = /\s*(?:<([^>]*)>|\(([^)]*)\))/y;
+  let at = 0;
+  while (at < header.length) {
+    re.lastIndex = at;
+    const m = re.exec(header);
+    if (!m) {
+      if (header.slice(at).trim() === '') break;
+      throw new Error('unreadable If header');
+    }
+    at = re.lastIndex;
+    if (m[1] !== undefined) {
+      tag = m[1];
+      continue;
+    }
+    const conditions: IfList['conditions'] = [];
+    for (const c of m[2]!.matchAll(/\s*(Not\s+)?(?:<([^>]*)>|\[([^\]]*)\])/gi))
+      conditions.push({ not: !!c[1], ...(c[2] !== undefined ? { token: c[2] } : { etag: c[3] }) });
+    lists.push({ tag, conditions });
+  }
+  return lists;
+}
