@@ -5,6 +5,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { constants, type Mode, type RmDirOptions, type RmOptions } from 'node:fs';
+import { basename } from 'node:path';
 import { umask } from 'node:process';
 import { type Acl, formatAcl, parseAcl } from '../afs/acl.js';
 import { AfsDirectory } from '../afs/dir.js';
@@ -26,13 +27,13 @@ import { type AfsBigIntStats, toBigIntStats } from './bigint-stats.js';
 import type { FsContext } from './context.js';
 import { type CpOptions, copyFile, cp } from './copy.js';
 import { AfsDir } from './dir.js';
-import { fsError, withDest } from './errors.js';
+import { abortErrorFor, fsError, withDest } from './errors.js';
 import { AfsFileHandle, type OpenFlags } from './handle.js';
 import { AfsLock } from './lock.js';
 import { warnRefused } from './names.js';
 import { installNodeShape } from './node-api.js';
 import { invalidArgType, toUnixSeconds } from './node-args.js';
-import { flagsOf, shownPath, toPath } from './paths.js';
+import { checkBoolean, checkEncoding, checkSignal, flagsOf, shownPath, toPath } from './paths.js';
 import { emptyDirectory, refusedError, removeDirEntry } from './remove.js';
 import { AfsDirent, AfsStats, kindOf } from './stats.js';
 import {
@@ -41,7 +42,7 @@ import {
   type ReadStreamOptions,
   type WriteStreamOptions,
 } from './streams.js';
-import { walkFid } from './tree.js';
+import { listFid, walkFid } from './tree.js';
 import { type WatchEvent, watchFid } from './watch.js';
 
 export type PathLike = string | Buffer | URL;
@@ -1101,10 +1102,48 @@ export class AfsFs {
    * Callback breaks for a file or directory, as they arrive (`for await (const ev of fs.watch(p))`).
    * End it with the AbortSignal or by leaving the loop.
    */
-  async *watch(path: PathLike, o: SignalOpt = {}): AsyncGenerator<WatchEvent> {
-    const f = await this.#frame(path, 'watch', o.signal);
+  async *watch(
+    path: PathLike,
+    options:
+      | (SignalOpt & { encoding?: BufferEncoding | 'buffer'; persistent?: boolean; recursive?: boolean })
+      | BufferEncoding = {},
+  ): AsyncGenerator<WatchEvent> {
+    // Checked on the first next(), as node:fs/promises' async generator does.
+    const p = toPath(path);
+    if (typeof options !== 'string' && (options === null || typeof options !== 'object'))
+      throw invalidArgType('options', 'of type object', options);
+    const o = typeof options === 'string' ? { encoding: options } : { ...options };
+    checkSignal(o.signal);
+    checkEncoding(o.encoding);
+    checkBoolean(o.persistent, 'options.persistent');
+    checkBoolean(o.recursive, 'options.recursive');
+    if (o.signal?.aborted) throw abortErrorFor(o.signal);
+    const f = await this.#frame(p, 'watch', o.signal);
     const cell = await this.ctx.cell(f.cell);
-    yield* watchFid(this.ctx, cell, f.fid, shown(path), o.signal);
+    const name = (n: Buffer) => (o.encoding === 'buffer' ? n : n.toString(o.encoding ?? 'utf8')) as string;
+    const events = watchFid(this.ctx, cell, f.fid, shown(p), o.signal);
+    const isDir = f.status.fileType === FILE_TYPE_DIRECTORY;
+    const list = async () =>
+      new Set(
+        (await listFid(this.ctx, f, { syscall: 'watch', path: shown(p), signal: o.signal })).entries.map(
+          (e) => e.name.toString('latin1'),
+        ),
+      );
+    // As Node reports them: a file's changes under its own name; in a directory, each entry that
+    // appeared or went away as 'rename' with the entry's name.
+    let names = isDir ? await list() : new Set<string>();
+    for await (const ev of events) {
+      if (!isDir) {
+        yield { ...ev, filename: name(Buffer.from(basename(shown(p)))) };
+        continue;
+      }
+      const now = await list();
+      const changed = [...now].filter((n) => !names.has(n)).concat([...names].filter((n) => !now.has(n)));
+      names = now;
+      for (const n of changed.sort())
+        yield { ...ev, eventType: 'rename', filename: name(Buffer.from(n, 'latin1')) };
+    }
+    if (o.signal?.aborted) throw abortErrorFor(o.signal);
   }
 
   /** Make an AFS mount point (a symlink with mode 0644 whose content is "#[cell:]volume."). */

@@ -10,8 +10,9 @@ import type { AFSFid } from '../rpc/types.js';
 import type { FsContext } from './context.js';
 
 export interface WatchEvent {
-  eventType: 'change';
-  /** The path as given to watch(). */
+  /** 'rename': an entry appeared in or went from a watched directory; 'change': a file changed. */
+  eventType: 'change' | 'rename';
+  /** As node:fs reports it: the file's own name, or the name of the entry in the directory. */
   filename: string;
   fid: AFSFid;
   /** Why the promise broke: the object itself, its whole volume, or the server reset its state. */

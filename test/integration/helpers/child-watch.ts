@@ -8,8 +8,9 @@ const events = c.fs.watch(path, { signal: ac.signal });
 const first = events.next(); // subscribes and takes the promise
 await c.fs.stat(path);
 setTimeout(() => process.stdout.write('watching\n'), 300);
-let r = await first;
-for (; !r.done; r = await events.next()) {
+// Aborting ends the loop with AbortError, as node:fs/promises' watch does.
+let r = await first.catch(() => ({ done: true }) as const);
+for (; !r.done; r = await events.next().catch(() => ({ done: true }) as const)) {
   const text = await c.fs.readFile(path, 'utf8');
   process.stdout.write(`change ${text}\n`);
   if (text === 'from parent') {
