@@ -109,3 +109,14 @@ test('DIR: collections: the primary file names the current cache ("tkt" without 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('[domain_realm] gives a cell its realm: exact name, then .domain from the longest suffix', async () => {
+  const { parseKrb5Conf, realmForName } = await import('../../src/auth/krb5/config.js');
+  const cfg = parseKrb5Conf([
+    '[domain_realm]\n .example.org = EXAMPLE.ORG\n cs.example.org = CS.EXAMPLE.ORG\n .lab.example.org = LAB.ORG\n',
+  ]);
+  assert.equal(realmForName(cfg, 'cs.example.org'), 'CS.EXAMPLE.ORG');
+  assert.equal(realmForName(cfg, 'x.lab.example.org'), 'LAB.ORG');
+  assert.equal(realmForName(cfg, 'other.example.org'), 'EXAMPLE.ORG');
+  assert.equal(realmForName(cfg, 'example.net'), undefined);
+});

@@ -14,6 +14,8 @@ export interface Krb5Config {
   /** Requests larger than this go to TCP first (MIT default 1465). */
   udpPreferenceLimit: number;
   realms: Map<string, Krb5RealmConfig>;
+  /** [domain_realm]: "host" or ".domain" (lower-case) → realm. */
+  domainRealm: Map<string, string>;
   /** Files actually read, for error messages. */
   files: string[];
 }
@@ -66,7 +68,13 @@ function strings(v: Array<string | Profile> | undefined): string[] {
 }
 
 export function parseKrb5Conf(texts: string[], files: string[] = []): Krb5Config {
-  const cfg: Krb5Config = { defaultRealm: undefined, udpPreferenceLimit: 1465, realms: new Map(), files };
+  const cfg: Krb5Config = {
+    defaultRealm: undefined,
+    udpPreferenceLimit: 1465,
+    realms: new Map(),
+    domainRealm: new Map(),
+    files,
+  };
   for (const text of texts) {
     const p = parseProfile(text);
     const lib = p.get('libdefaults');
@@ -75,6 +83,11 @@ export function parseKrb5Conf(texts: string[], files: string[] = []): Krb5Config
       if (dr && cfg.defaultRealm === undefined) cfg.defaultRealm = dr;
       const upl = strings(lib.get('udp_preference_limit'))[0];
       if (upl && /^\d+$/.test(upl)) cfg.udpPreferenceLimit = Number(upl);
+    }
+    for (const [name, values] of p.get('domain_realm') ?? []) {
+      const realm = strings(values)[0];
+      const key = name.toLowerCase();
+      if (realm && !cfg.domainRealm.has(key)) cfg.domainRealm.set(key, realm);
     }
     const realms = p.get('realms');
     if (!realms) continue;
@@ -109,4 +122,19 @@ export async function loadKrb5Config(
   if (texts.length === 0)
     throw new Krb5Error('KRB5_CONFIG_NOTFOUND', `no readable krb5.conf in "${pathList}"`);
   return parseKrb5Conf(texts, read);
+}
+
+/**
+ * The realm [domain_realm] maps a name (a cell name here) to, as MIT looks it up: the exact name
+ * first, then ".domain" entries from the longest suffix to the shortest. Undefined: no entry.
+ */
+export function realmForName(cfg: Krb5Config, name: string): string | undefined {
+  const n = name.toLowerCase().replace(/\.$/, '');
+  const exact = cfg.domainRealm.get(n);
+  if (exact) return exact;
+  for (let i = n.indexOf('.'); i >= 0; i = n.indexOf('.', i + 1)) {
+    const r = cfg.domainRealm.get(n.slice(i));
+    if (r) return r;
+  }
+  return undefined;
 }

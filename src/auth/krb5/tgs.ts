@@ -5,7 +5,7 @@
 import { randomInt } from 'node:crypto';
 import { asExchange, type ClientSecret, tgsPrincipal } from './as.js';
 import { defaultCcachePath, readCcache } from './ccache.js';
-import { type Krb5Config, loadKrb5Config } from './config.js';
+import { type Krb5Config, loadKrb5Config, realmForName } from './config.js';
 import { type Credentials, credentialsFromCache, credentialsFromReply } from './credentials.js';
 import { checksum, checksumType, decrypt, encrypt, KeyUsage, SUPPORTED_ENCTYPES } from './enctypes.js';
 import { KDC_ERR_S_PRINCIPAL_UNKNOWN, KdcError, Krb5Error } from './errors.js';
@@ -144,8 +144,9 @@ export interface AfsCredentialOptions {
 
 /** The kinit + aklog of tsafs, up to the Kerberos service ticket for the cell. */
 export async function obtainAfsCredentials(opts: AfsCredentialOptions): Promise<Credentials> {
-  const realm = opts.realm ?? opts.cell.toUpperCase();
   const config = opts.config ?? (await loadKrb5Config());
+  // The cell's realm: given, else krb5.conf's [domain_realm] for the cell name, else the cell upper-cased.
+  const realm = opts.realm ?? realmForName(config, opts.cell) ?? opts.cell.toUpperCase();
   const client = opts.principal ? parsePrincipal(opts.principal, realm) : undefined;
   let tgt: Credentials | undefined;
   const useSecret = opts.keytabPath !== undefined || opts.password !== undefined;
