@@ -5,6 +5,7 @@
 // are new each run (afsd.fuse never has them cached), released to both sites, removed afterwards.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AfsClient } from '../../src/client.js';
@@ -62,6 +63,8 @@ interface Outcome {
   /** Data packets server 2 sent in the first 0.5 s. */
   served: number;
   killed: boolean;
+  /** The read failed (no bytes to judge). */
+  error?: string | undefined;
 }
 
 /** One read; server 2 is killed 0.5 s in when `kill` and it is serving. */
@@ -80,8 +83,15 @@ async function read(
   const killed = kill && served >= SERVING_PACKETS;
   if (killed) await server2('kill');
   try {
-    const r = await p.catch(() => ({ sha256: 'error', length: -1 }));
-    return { ms: performance.now() - t0, exact: r.sha256 === want && r.length === SIZE, served, killed };
+    const r = await p.catch((e: Error) => ({ sha256: '', length: -1, error: e.message }));
+    const error = 'error' in r ? r.error : undefined;
+    return {
+      ms: performance.now() - t0,
+      exact: r.sha256 === want && r.length === SIZE,
+      served,
+      killed,
+      error,
+    };
   } finally {
     if (killed) await server2('start');
   }
@@ -149,6 +159,23 @@ export const benchCase: BenchCase = {
         `tsafs with server 2 killed: ${oursKill ? `${round(oursKill.ms)} ms, exact ${oursKill.exact}` : 'never served by server 2'}`,
       );
 
+      // afsd.fuse learns of the release when its RO callback lapses: wait until it lists the files.
+      const seen = Date.now() + 120_000;
+      while (
+        !(
+          await Promise.all(
+            [fuseBase, fuseKill].map((n) =>
+              stat(at(n)).then(
+                () => true,
+                () => false,
+              ),
+            ),
+          )
+        ).every(Boolean)
+      ) {
+        if (Date.now() > seen) throw new BenchSetupError('afsd.fuse never showed the released files');
+        await sleep(2000);
+      }
       const refBase = await read(() => fuseRead(at(fuseBase)), shas.get(fuseBase)!, s.addr2, false);
       ctx.log(
         `afsd.fuse baseline ${round(refBase.ms)} ms (server 2 sent ${refBase.served} packets), exact ${refBase.exact}`,
