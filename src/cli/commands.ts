@@ -35,6 +35,7 @@ export const COMMANDS: Readonly<Record<string, Loader>> = {
   checkservers: () => import('./checkservers.js'),
   completion: () => import('./completion.js'),
   serve: () => import('./serve.js'),
+  mount: () => import('./mount.js'),
 };
 
 /** Global options a command takes as its own when they follow its name (see parseCommandLine). */

@@ -455,7 +455,7 @@ export class AfsFuse {
       if (f?.fh.flags.write) await f.fh.truncate(size, signal);
       else await fs.truncate(n.path, size, { signal });
     }
-    if (valid & FATTR.MODE) await fs.chmod(n.path, b.readUInt32LE(60) & 0o7777, { signal });
+    if (valid & FATTR.MODE) await fs.chmod(n.path, b.readUInt32LE(68) & 0o7777, { signal });
     if (valid & (FATTR.UID | FATTR.GID)) {
       const chown = (fs as { chown?: (p: Buffer, u: number, g: number, o: object) => Promise<void> }).chown;
       if (!chown) throw errno('EPERM', 'owners are PTS ids, set by the file server');
@@ -463,8 +463,8 @@ export class AfsFuse {
       await chown.call(
         fs,
         n.path,
-        valid & FATTR.UID ? b.readUInt32LE(68) : st.uid,
-        valid & FATTR.GID ? b.readUInt32LE(72) : st.gid,
+        valid & FATTR.UID ? b.readUInt32LE(76) : st.uid,
+        valid & FATTR.GID ? b.readUInt32LE(80) : st.gid,
         { signal },
       );
     }

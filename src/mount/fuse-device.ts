@@ -58,7 +58,7 @@ function run(cmd: string, args: string[], fd?: number): Promise<{ ok: boolean; e
   const stdio: ('ignore' | 'pipe' | number)[] = ['ignore', 'ignore', 'pipe'];
   if (fd !== undefined) stdio.push(fd);
   return new Promise((resolve) => {
-    const child = spawn(cmd, args, { stdio, timeout: 30_000 });
+    const child = spawn(cmd, args, { stdio, timeout: 10_000 });
     let err = '';
     child.stderr?.setEncoding('utf8').on('data', (d: string) => {
       err += d;
@@ -179,11 +179,13 @@ export class FuseDevice {
   /** Unmounts (lazily when busy: open files keep working until closed) and ends the session. */
   async close(): Promise<void> {
     if (!this.ended) {
-      if (!(await run('umount', ['-c', this.mountpoint])).ok)
-        await run('umount', ['-c', '-l', this.mountpoint]);
+      // Abort first: requests still queued (an open file, a process waiting on us) then fail at
+      // once instead of holding umount or the reader; then detach the mount point.
       if (this.connection) await this.abortConnection(this.connection);
+      await run('umount', ['-c', '-l', this.mountpoint]);
       await Promise.race([this.whenEnded(), new Promise((r) => setTimeout(r, 2000).unref())]);
-      if (!this.ended) await this.worker?.terminate();
+      // A reader still blocked in read(2) cannot be interrupted: let it go with the process.
+      this.worker?.unref();
       this.finish();
     }
     try {
