@@ -6,28 +6,34 @@
 import { spawn } from 'node:child_process';
 import { AfsFuse } from '../mount/afs-fuse.js';
 import { parseCommandArgs } from './args.js';
-import type { Command } from './command.js';
+import type { Command, OptionTable } from './command.js';
 import { UsageError } from './output.js';
+
+const MOUNT_OPTIONS = {
+  foreground: {
+    type: 'boolean',
+    short: 'f',
+    describe: 'serve in this process until unmounted (default: in the background)',
+  },
+  'cache-timeout': {
+    type: 'string',
+    arg: '<s>',
+    describe: 'how long the kernel keeps names and attributes (default 60; breaks invalidate them at once)',
+  },
+} satisfies OptionTable;
 
 export const command: Command = {
   name: 'mount',
   summary: 'serve /afs at a mount point over FUSE (root; --foreground: stay attached)',
-  usage:
-    'usage: tsafs mount <mountpoint> [--foreground] [--cache-timeout <s>]\n' +
-    '  --foreground          serve in this process until unmounted (default: in the background)\n' +
-    '  --cache-timeout <s>   how long the kernel keeps names and attributes (default 60; breaks\n' +
-    '                        from the file servers invalidate them at once)\n' +
-    "The mount acts with this command's identity (token, --localauth or --anonymous) for every user.\n" +
-    'Unmount with `umount <mountpoint>` or by stopping the process (SIGINT/SIGTERM).',
+  usage: 'usage: tsafs mount <mountpoint> [--foreground] [--cache-timeout <s>]',
+  options: MOUNT_OPTIONS,
+  operands: ['<mountpoint>  an empty local directory (a dead tsafs mount there is recovered)'],
+  examples: [
+    'tsafs mount /mnt/afs   # every program sees the cells under /mnt/afs, with this identity',
+    'umount /mnt/afs        # or SIGINT/SIGTERM to the tsafs process',
+  ],
   async run(ctx, args) {
-    const { values, positionals } = parseCommandArgs(
-      args,
-      {
-        foreground: { type: 'boolean', short: 'f' },
-        'cache-timeout': { type: 'string' },
-      },
-      this.usage,
-    );
+    const { values, positionals } = parseCommandArgs(args, MOUNT_OPTIONS, this.usage);
     if (positionals.length !== 1) throw new UsageError(this.usage);
     const mountpoint = positionals[0]!;
     const timeout = values['cache-timeout'] === undefined ? undefined : Number(values['cache-timeout']);

@@ -206,7 +206,7 @@ export class AfsFuse {
         const parent = this.node(h.nodeid);
         const { name, next } = cstring(b, 0);
         const { name: target } = cstring(b, next);
-        await fs.symlink(target, this.nodes.childPath(parent, name), { signal });
+        await fs.symlink(target, this.nodes.childPath(parent, name));
         return this.entry(parent, name, signal);
       }
       case Op.MKNOD: {
@@ -251,7 +251,7 @@ export class AfsFuse {
           );
           if (exists) throw errno('EEXIST', 'rename target exists');
         }
-        await fs.rename(this.nodes.childPath(parent, name), to, { signal });
+        await fs.rename(this.nodes.childPath(parent, name), to);
         this.nodes.move(parent, name, newParent, newName);
         return undefined;
       }
@@ -259,14 +259,14 @@ export class AfsFuse {
         const target = this.node(b.readBigUInt64LE(0));
         const parent = this.node(h.nodeid);
         const { name } = cstring(b, 8);
-        await fs.link(target.path, this.nodes.childPath(parent, name), { signal });
+        await fs.link(target.path, this.nodes.childPath(parent, name));
         return this.entry(parent, name, signal);
       }
       case Op.OPEN: {
         const n = this.node(h.nodeid);
         const flags = b.readUInt32LE(0);
         const fh = await fs.open(n.path, this.flagString(flags, false), 0o644, { signal });
-        if (flags & O_TRUNC && (flags & O_ACCMODE) !== 0) await fh.truncate(0, signal);
+        if (flags & O_TRUNC && (flags & O_ACCMODE) !== 0) await fh.truncate(0);
         return openOut(this.addFile(fh, n), this.watching ? FOPEN_KEEP_CACHE : 0);
       }
       case Op.CREATE: {
@@ -452,7 +452,7 @@ export class AfsFuse {
     if (valid & FATTR.SIZE) {
       const size = Number(b.readBigUInt64LE(16));
       const f = valid & FATTR.FH ? this.files.get(b.readBigUInt64LE(8)) : undefined;
-      if (f?.fh.flags.write) await f.fh.truncate(size, signal);
+      if (f?.fh.flags.write) await f.fh.truncate(size);
       else await fs.truncate(n.path, size, { signal });
     }
     if (valid & FATTR.MODE) await fs.chmod(n.path, b.readUInt32LE(68) & 0o7777, { signal });
@@ -470,7 +470,7 @@ export class AfsFuse {
     }
     if (valid & (FATTR.MTIME | FATTR.MTIME_NOW)) {
       const mtime = valid & FATTR.MTIME_NOW ? Date.now() / 1000 : Number(b.readBigUInt64LE(40));
-      await fs.utimes(n.path, mtime, mtime, { signal });
+      await fs.utimes(n.path, mtime, mtime);
     }
     return attrOut(this.attr(await this.statOf(n.path, signal), n.id), this.validity.attr);
   }
