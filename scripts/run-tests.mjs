@@ -40,6 +40,7 @@ const phases = [
 let passed = 0;
 let failed = 0;
 let skipped = 0;
+let todo = 0;
 for (const phase of phases) {
   if (phase.files.length === 0) continue;
   process.stdout.write(`\n# phase ${phase.name}: ${phase.files.length} file(s)\n`);
@@ -51,6 +52,11 @@ for (const phase of phases) {
   });
   stream.on('test:fail', (ev) => {
     if (ev.details?.type === 'suite' && ev.details?.error?.failureType === 'subtestsFailed') return;
+    // A failing todo is known unfinished work (node:test does not fail the run for it either).
+    if (ev.todo) {
+      todo++;
+      return;
+    }
     failed++;
   });
   await new Promise((resolve, reject) => {
@@ -60,4 +66,5 @@ for (const phase of phases) {
   });
 }
 process.stdout.write(`\n${passed} passed, ${failed} failed, ${skipped} skipped\n`);
+if (todo) process.stdout.write(`(${todo} todo still failing: known unfinished work)\n`);
 process.exitCode = failed > 0 || passed === 0 ? 1 : 0;
